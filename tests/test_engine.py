@@ -1,0 +1,128 @@
+"""The engine on a tiny random Llama: batching never changes an output, the cache is used, choice
+scoring agrees with a plain unbatched forward pass."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from compressors.spec import DENSE
+from fixtures.cache import ResponseCache
+from fixtures.engine import ChoiceRequest, Engine, GenerationRequest
+from fixtures.models import PLAIN_CHAT_TEMPLATE, ModelHandle
+from fixtures.registry import parse_model_spec
+from tests.conftest import WORDS, build_tiny_llama
+
+
+@pytest.fixture(scope="module")
+def handle(tiny_llama_dir, tmp_path_factory):
+    return ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path_factory.mktemp("cache"), device="cpu")
+
+
+def _prompts(count: int, seed: int = 1) -> list[str]:
+    """Prompts of very different lengths, so batches need padding."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(WORDS, k=rng.randint(1, 40))) for _ in range(count)]
+
+
+def _requests(**settings) -> list[GenerationRequest]:
+    prompts = _prompts(11)
+    return ([GenerationRequest(text=p, max_new_tokens=12, **settings) for p in prompts[:6]]
+            + [GenerationRequest(messages=[("system", "tell me"), ("user", p)], max_new_tokens=12, **settings)
+               for p in prompts[6:]])
+
+
+@pytest.mark.parametrize("settings", [{}, {"temperature": 1.0, "n": 3, "seed": 5},
+                                      {"temperature": 0.7, "top_p": 0.8, "n": 2, "seed": 9}],
+                         ids=["greedy", "sampled", "sampled-top-p"])
+def test_outputs_do_not_depend_on_batch_size_or_order(handle, settings):
+    requests = _requests(**settings)
+    single = Engine(handle, batch_size=1, progress_file=None).generate(requests)
+    assert all(len(samples) == requests[0].n for samples in single)
+    for batch_size in (7, None):
+        assert Engine(handle, batch_size=batch_size, progress_file=None).generate(requests) == single, \
+            f"batch size {batch_size or 'auto'} changed outputs"
+    order = list(range(len(requests)))
+    random.Random(3).shuffle(order)
+    shuffled = Engine(handle, batch_size=4, progress_file=None).generate([requests[i] for i in order])
+    assert shuffled == [single[i] for i in order]
+
+
+def test_sampling_varies_with_seed_and_sample_index(handle):
+    prompt = _prompts(1)[0]
+    engine = Engine(handle, progress_file=None)
+    first, second = engine.generate([GenerationRequest(text=prompt, max_new_tokens=12, temperature=1.0,
+                                                       n=2, seed=seed) for seed in (1, 2)])
+    assert first[0] != first[1], "two samples of one request came out identical"
+    assert first != second, "two seeds gave the same samples"
+
+
+def test_generation_stops_at_end_of_sequence(tmp_path):
+    """A head whose only possible token is </s> ends every row after one token, nothing decoded."""
+    handle = ModelHandle(parse_model_spec(str(build_tiny_llama(tmp_path / "model"))), DENSE, tmp_path, device="cpu")
+    head = torch.nn.Linear(handle.model.config.hidden_size, handle.model.config.vocab_size, bias=True)
+    torch.nn.init.zeros_(head.weight)
+    torch.nn.init.zeros_(head.bias)
+    head.bias.data[handle.tokenizer.eos_token_id] = 1.0
+    handle.model.lm_head = head
+    engine = Engine(handle, progress_file=None)
+    outputs = engine.generate([GenerationRequest(text=p, max_new_tokens=20) for p in _prompts(3)])
+    assert outputs == [[""]] * 3
+    assert engine.stats["new_tokens"] == 3, "rows kept generating after end of sequence"
+
+
+def test_greedy_token_ranks_first_in_choice_scoring(handle):
+    """Greedy decoding emits the most likely next token, so among single-token options it must
+    have the highest log-likelihood."""
+    engine = Engine(handle, progress_file=None)
+    for prompt in _prompts(5, seed=7):
+        [[generated]] = engine.generate([GenerationRequest(text=prompt, max_new_tokens=1)])
+        options = tuple(dict.fromkeys([generated.strip(), *WORDS[:12]]))
+        [scores] = engine.score_choices([ChoiceRequest(text=prompt + " ", options=options)])
+        assert options[scores.index(max(scores))] == generated.strip()
+
+
+def test_choice_scores_match_an_unbatched_forward_pass(handle):
+    prompts, options = _prompts(4, seed=11), ("red", "blue dog", "one two three")
+    scores = Engine(handle, batch_size=5, progress_file=None).score_choices(
+        [ChoiceRequest(text=p + " ", options=options) for p in prompts])
+    tokenizer, model = handle.tokenizer, handle.model
+    for prompt, row in zip(prompts, scores):
+        context = tokenizer(prompt + " ")["input_ids"]
+        for option, score in zip(options, row):
+            continuation = tokenizer(option, add_special_tokens=False)["input_ids"]
+            ids = torch.tensor([context + continuation])
+            with torch.no_grad():
+                logprobs = torch.log_softmax(model(ids).logits[0].float(), -1)
+            expected = sum(logprobs[len(context) - 1 + i, token].item() for i, token in enumerate(continuation))
+            assert score == pytest.approx(expected, abs=1e-4)
+
+
+def test_second_run_is_served_from_the_cache_without_the_model(handle, tiny_llama_dir, tmp_path):
+    cache = ResponseCache(tmp_path / "responses.sqlite3")
+    requests = _requests(temperature=1.0, n=2, seed=3)
+    choices = [ChoiceRequest(text=p, options=("yes", "no")) for p in _prompts(3)]
+    first = Engine(handle, cache, progress_file=None)
+    outputs, scores = first.generate(requests), first.score_choices(choices)
+
+    fresh = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
+    again = Engine(fresh, cache, progress_file=None)
+    assert again.generate(requests) == outputs
+    assert again.score_choices(choices) == scores
+    assert again.stats["rows_computed"] == 0
+    assert not fresh.loaded, "a fully cached run loaded the model weights"
+
+
+def test_plain_chat_template_for_models_without_one(handle):
+    assert handle.tokenizer.chat_template == PLAIN_CHAT_TEMPLATE
+    rendered = handle.render([("system", "Be brief."), ("user", "hello"), ("assistant", "yes"), ("user", "why")])
+    assert rendered == "Be brief.\n\nUser: hello\nAssistant: yes\nUser: why\nAssistant:"
+
+
+def test_request_needs_exactly_one_prompt_form():
+    with pytest.raises(ValueError, match="exactly one"):
+        GenerationRequest(text="a", messages=[("user", "b")])
+    with pytest.raises(ValueError, match="exactly one"):
+        ChoiceRequest(options=("a",))

@@ -1,0 +1,106 @@
+"""The suite's options through pytester: defaults, and a usage error naming the accepted values for
+every bad one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fixtures.options import default_cache_dir
+
+PLUGINS = 'pytest_plugins = ["fixtures.options", "fixtures.session"]\n'
+
+# A throwaway test that prints what the run was configured with.
+SHOW_OPTIONS = """
+import json
+def test_show(trust_options):
+    o = trust_options
+    print("OPTIONS=" + json.dumps({
+        "model": o.model.name, "kind": o.model.kind, "variants": [v.id for v in o.variants],
+        "baseline": o.baseline.id, "tier": o.tier, "trust_data": str(o.trust_data), "device": o.device,
+        "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache}))
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makeconftest(PLUGINS)
+    pytester.makepyfile(test_show=SHOW_OPTIONS)
+    return pytester
+
+
+def _options(project, *args) -> dict:
+    result = project.runpytest("-s", *args)
+    assert result.ret == 0, result.stdout.str()
+    line = next(line for line in result.outlines if "OPTIONS=" in line)
+    return json.loads(line.partition("OPTIONS=")[2])
+
+
+def test_defaults(project):
+    assert _options(project) == {
+        "model": "smollm2-135m", "kind": "gguf", "variants": ["none"], "baseline": "none", "tier": "smoke",
+        "trust_data": "None", "device": "auto", "dtype": "auto", "batch_size": None,
+        "cache_dir": str(default_cache_dir()), "use_cache": True}
+
+
+def test_cache_dir_follows_xdg(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _options(project)["cache_dir"] == str(tmp_path / "compressed-trust")
+
+
+def test_given_values(project, tmp_path):
+    # Path values go with '=': pytest looks for its configuration before it knows the suite's
+    # options, and takes a bare existing path for a test path (README, "Options").
+    options = _options(project, "--model", "org/name@rev", "--quant", "none", "--quant", "none,dense",
+                       "--tier", "standard", f"--trust-data={tmp_path}", "--device", "cpu", "--dtype", "bf16",
+                       "--batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")
+    assert options == {
+        "model": "org/name@rev", "kind": "hub", "variants": ["none"], "baseline": "none", "tier": "standard",
+        "trust_data": str(tmp_path), "device": "cpu", "dtype": "bfloat16", "batch_size": 12,
+        "cache_dir": str(tmp_path / "c"), "use_cache": False}
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--model", "llama-13b"], ["'llama-13b' is not a known model alias", "smollm2-135m, llama2-13b"]),
+    (["--model", "./nowhere"], ["argument --model: './nowhere': no such directory or file"]),
+    (["--quant", "gptq-w5"], ["argument --quant: 'gptq-w5' is not a known compression spec; accepted: none"]),
+    (["--quant", ","], ["names no variant; accepted: none"]),
+    (["--baseline-quant", "awq"], ["argument --baseline-quant: 'awq' is not a known compression spec"]),
+    (["--tier", "huge"], ["argument --tier: invalid choice: 'huge'", "smoke", "standard", "full"]),
+    (["--trust-data", "/no/such/dir"], ["'/no/such/dir': no such directory"]),
+    (["--device", "tpu"], ["'tpu' is not a device; accepted: auto, cpu, cuda, cuda:N"]),
+    (["--dtype", "int3"], ["'int3' is not a dtype; accepted: auto, float32"]),
+    (["--batch-size", "0"], ["'0' is not a batch size; accepted: auto or a positive integer"]),
+    (["--batch-size", "many"], ["'many' is not a batch size"]),
+    (["--tier", "full"], ["--tier full reads the real benchmark data: pass --trust-data PATH"]),
+])
+def test_bad_values_are_usage_errors(project, args, expected):
+    result = project.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "Traceback" not in err
+    for part in expected:
+        assert part in err
+
+
+def test_cuda_without_a_gpu_is_a_usage_error(project):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU; the check is for machines without one")
+    result = project.runpytest("--device", "cuda:1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--device cuda:1: no CUDA device is available here" in result.stderr.str()
+
+
+def test_variants_parametrize_tests_with_readable_ids(project):
+    project.makepyfile(test_variant="def test_drop(variant):\n    assert variant.id == 'none'\n")
+    result = project.runpytest("--collect-only", "-q", "test_variant.py", "--quant", "none")
+    result.stdout.fnmatch_lines(["test_variant.py::test_drop[[]none[]]"])
+
+
+def test_help_lists_the_trust_options(project):
+    result = project.runpytest("--help")
+    result.stdout.fnmatch_lines(["compressed-model trust suite:", "*--model=NAME*", "*--quant=SPEC*",
+                                 "*--tier={smoke,standard,full}*", "*--no-trust-cache*"])

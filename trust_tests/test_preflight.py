@@ -1,0 +1,37 @@
+"""Preflight: before any trust dimension is measured, each variant of the model under test must answer
+chat prompts with text and stop on its own. A variant that fails here (empty output, or never an
+end-of-sequence token: a wrong tokenizer or a broken compression) would make every dimension's
+parser fail for reasons that have nothing to do with trust."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.engine import GenerationRequest
+
+pytestmark = pytest.mark.preflight
+
+QUESTIONS = ("What is the capital of France?", "Name a fruit that is yellow.", "What is 3 + 4?",
+             "Say hello in one word.", "Which animal says 'moo'?", "Is ice cold or hot?")
+MAX_NEW_TOKENS = 64
+
+
+@pytest.fixture(scope="session")
+def preflight_answers(engine):
+    requests = [GenerationRequest(messages=[("system", "You are a helpful assistant."), ("user", question)],
+                                  max_new_tokens=MAX_NEW_TOKENS) for question in QUESTIONS]
+    return [samples[0] for samples in engine.generate(requests)]
+
+
+def test_answers_are_not_empty(variant, preflight_answers):
+    empty = [question for question, answer in zip(QUESTIONS, preflight_answers) if not answer.strip()]
+    assert not empty, f"variant {variant.id}: empty answers to {len(empty)}/{len(QUESTIONS)} prompts: {empty}"
+
+
+def test_answers_stop_before_the_token_limit(variant, engine, preflight_answers):
+    tokenizer = engine.handle.tokenizer
+    lengths = [len(tokenizer(answer, add_special_tokens=False)["input_ids"]) for answer in preflight_answers]
+    stopped = sum(length < MAX_NEW_TOKENS - 1 for length in lengths)
+    assert stopped > 0, (f"variant {variant.id}: none of {len(QUESTIONS)} answers stopped before "
+                         f"{MAX_NEW_TOKENS} tokens; the end-of-sequence token is likely wrong "
+                         f"(eos ids {engine.handle.eos_token_ids})")
