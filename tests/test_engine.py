@@ -126,3 +126,5 @@ def test_request_needs_exactly_one_prompt_form():
         GenerationRequest(text="a", messages=[("user", "b")])
     with pytest.raises(ValueError, match="exactly one"):
         ChoiceRequest(options=("a",))
+    with pytest.raises(ValueError, match="non-empty options"):
+        ChoiceRequest(text="a", options=("yes", ""))

@@ -24,6 +24,8 @@ def preflight_answers(engine):
 
 
 def test_answers_are_not_empty(variant, preflight_answers):
+    for question, answer in zip(QUESTIONS, preflight_answers):
+        print(f"[{variant.id}] {question} -> {answer!r}")  # shown by `make demo` (-rA)
     empty = [question for question, answer in zip(QUESTIONS, preflight_answers) if not answer.strip()]
     assert not empty, f"variant {variant.id}: empty answers to {len(empty)}/{len(QUESTIONS)} prompts: {empty}"
 
