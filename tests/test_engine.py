@@ -3,7 +3,9 @@ scoring agrees with a plain unbatched forward pass."""
 
 from __future__ import annotations
 
+import io
 import random
+import re
 
 import pytest
 import torch
@@ -128,3 +130,14 @@ def test_request_needs_exactly_one_prompt_form():
         ChoiceRequest(options=("a",))
     with pytest.raises(ValueError, match="non-empty options"):
         ChoiceRequest(text="a", options=("yes", ""))
+
+
+def test_progress_shows_rows_tokens_per_second_and_cache_hits(handle, tmp_path):
+    cache = ResponseCache(tmp_path / "responses.sqlite3")
+    requests = _requests()
+    Engine(handle, cache, progress_file=None).generate(requests[:4])
+    stream = io.StringIO()
+    Engine(handle, cache, batch_size=2, progress_file=stream).generate(requests)
+    final = stream.getvalue().split("\r")[-1]
+    assert f"{len(requests) - 4}/{len(requests) - 4}" in final
+    assert re.search(r"\d+\.\d tok/s, 4 cached", final), final
