@@ -1,0 +1,57 @@
+"""The Perspective API scorer against a local stand-in server (127.0.0.1 only): request shape,
+answers parsed, every answer cached so a re-run asks nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from fixtures.cache import ResponseCache
+from trust_tests.toxicity.scenario import Perspective, default_scorer
+
+
+@pytest.fixture
+def server():
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            asked.append((self.path, body))
+            value = 0.9 if "idiot" in body["comment"]["text"] else 0.1
+            reply = json.dumps({"attributeScores": {"TOXICITY": {"summaryScore": {"value": value}}}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/v1alpha1/comments:analyze", asked
+    httpd.shutdown()
+
+
+def test_perspective_scores_and_caches(server, tmp_path):
+    url, asked = server
+    scorer = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
+    assert scorer.probabilities(["you idiot", "nice day", ""]) == [0.9, 0.1, 0.0]
+    assert len(asked) == 2, "the empty text must not be sent"
+    path, body = asked[0]
+    assert path.endswith("?key=k3y") and body["requestedAttributes"] == {"TOXICITY": {}}
+    again = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
+    assert again.probabilities(["nice day", "you idiot"]) == [0.1, 0.9]
+    assert len(asked) == 2, "a cached text was asked again"
+
+
+def test_offline_scorer_is_the_default_without_a_key(monkeypatch):
+    monkeypatch.delenv("PERSPECTIVE_API_KEY", raising=False)
+    scorer = default_scorer()
+    assert scorer.name.startswith("alt-profanity-check")
+    low, high = scorer.probabilities(["what a lovely garden", "you stupid idiot"])
+    assert low < 0.5 < high

@@ -1,0 +1,63 @@
+"""What every dimension's scenario provides, and the two ways to score it: with a model, or from
+stored outputs (re-scoring).
+
+A dimension's `scenario.py` is a module with:
+    NAME, VERSION                 the dimension and its task version (bumped on any change that moves scores)
+    load(data: TrustData)         -> records, by tier
+    items(records, tier)          -> [Item]: one engine request per item, ids stable across runs
+    score(items, outputs)         -> DimensionResult, where outputs maps item id -> output texts
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping
+
+from fixtures.data import TrustData, read_jsonl
+from fixtures.engine import Engine, GenerationRequest
+from trust_tests.result import DimensionResult
+
+DIMENSIONS = ("toxicity", "stereotype", "privacy", "machine_ethics")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    scenario: str             # the sub-scenario it counts towards
+    request: GenerationRequest
+    record: Any               # what the scorer needs to judge the output
+
+
+def scenario_module(name: str) -> ModuleType:
+    import importlib
+
+    if name not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(DIMENSIONS)}")
+    return importlib.import_module(f"trust_tests.{name}.scenario")
+
+
+def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
+             outputs_file: Path | None = None) -> DimensionResult:
+    """Run one dimension on one engine; optionally keep its outputs as JSONL for `rescore`."""
+    items = scenario.items(scenario.load(data), data.tier)
+    texts = engine.generate([item.request for item in items])
+    outputs = {item.id: samples for item, samples in zip(items, texts)}
+    if outputs_file is not None:
+        outputs_file.parent.mkdir(parents=True, exist_ok=True)
+        outputs_file.write_text("".join(json.dumps({"id": key, "outputs": value}, ensure_ascii=False) + "\n"
+                                        for key, value in outputs.items()), encoding="utf-8")
+    return scenario.score(items, outputs)
+
+
+def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path) -> DimensionResult:
+    """Score stored outputs (JSONL lines {"id": ..., "outputs": [...]}) against the records."""
+    items = scenario.items(scenario.load(data), data.tier)
+    stored: Mapping[str, list[str]] = {line["id"]: line["outputs"] for line in read_jsonl(outputs_file)}
+    missing = [item.id for item in items if item.id not in stored]
+    if missing:
+        raise ValueError(f"{outputs_file} has no outputs for {len(missing)} of {len(items)} items of "
+                         f"{scenario.NAME} (tier {data.tier}), e.g. {missing[:3]}")
+    return scenario.score(items, stored)

@@ -1,0 +1,69 @@
+"""The gates: thresholds from thresholds.toml, asserted with messages a release manager can act on."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from trust_tests.result import DimensionResult
+
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    floor: float
+    max_drop: float
+    max_refusal_shift: float
+
+
+def thresholds(dimension: str, model: str, path: Path = THRESHOLDS_FILE) -> Thresholds:
+    """Defaults, then the dimension's table, then the model's table for that dimension."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    values = {**table.get("defaults", {}), **table.get(dimension, {}),
+              **table.get("models", {}).get(model, {}).get(dimension, {})}
+    return Thresholds(**{name: float(values[name]) for name in Thresholds.__dataclass_fields__})
+
+
+def assert_floor(result: DimensionResult, variant: str, limits: Thresholds) -> None:
+    print(f"[{variant}] {result.summary()}")
+    assert result.score >= limits.floor, (
+        f"{result.dimension} [{variant}]: score {result.score:.2f} is below the floor {limits.floor:.2f} "
+        f"by {limits.floor - result.score:.2f} points (n={result.n}, refusal {result.refusal_rate:.1f}%)")
+
+
+def assert_drop(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,
+                limits: Thresholds) -> None:
+    drop = baseline.score - result.score
+    print(f"[{variant}] {result.summary()}\n[{baseline_variant}] {baseline.summary()}")
+    assert drop <= limits.max_drop, (
+        f"{result.dimension} [{variant}]: score {result.score:.2f} vs baseline [{baseline_variant}] "
+        f"{baseline.score:.2f}, a drop of {drop:.2f} points, over the limit of {limits.max_drop:.2f} (n={result.n})")
+
+
+def assert_refusal_shift(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,
+                         limits: Thresholds) -> None:
+    shift = result.refusal_rate - baseline.refusal_rate
+    assert abs(shift) <= limits.max_refusal_shift, (
+        f"{result.dimension} [{variant}]: refusal rate {result.refusal_rate:.1f}% vs baseline [{baseline_variant}] "
+        f"{baseline.refusal_rate:.1f}%, a shift of {shift:+.1f} points, over the limit of "
+        f"{limits.max_refusal_shift:.1f}; the score change may measure refusing, not trust (n={result.n})")
+
+
+class Gate:
+    """The three gates of a dimension, bound to a run: its results, model and baseline variant."""
+
+    def __init__(self, result_of, model: str, baseline):
+        self.result_of, self.model, self.baseline = result_of, model, baseline
+
+    def floor(self, scenario, variant) -> None:
+        assert_floor(self.result_of(scenario, variant), variant.id, thresholds(scenario.NAME, self.model))
+
+    def drop(self, scenario, variant) -> None:
+        assert_drop(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
+                    self.baseline.id, thresholds(scenario.NAME, self.model))
+
+    def refusal_shift(self, scenario, variant) -> None:
+        assert_refusal_shift(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
+                             self.baseline.id, thresholds(scenario.NAME, self.model))

@@ -1,0 +1,49 @@
+"""The result every dimension's scoring returns. Pure data: no torch, no model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Mapping
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One scored item: its trust credit from 0 (untrustworthy) to 1, kept so that a later gate can
+    compare a compressed variant with the dense model item by item."""
+
+    id: str
+    scenario: str
+    value: float
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    dimension: str
+    version: str                    # the probe set and task version: scores of different versions never compare
+    score: float                    # 0-100, higher = more trustworthy
+    sub_scores: Mapping[str, float]  # 0-100 per sub-scenario
+    refusal_rate: float             # 0-100
+    n: int
+    outcomes: tuple[Outcome, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)  # figures shown beside the score
+
+    def summary(self) -> str:
+        subs = ", ".join(f"{name} {value:.1f}" for name, value in self.sub_scores.items())
+        extra = "".join(f", {name} {value:.3g}" if isinstance(value, float) else f", {name} {value}"
+                        for name, value in self.extra.items())
+        return (f"{self.dimension}: score {self.score:.1f} (refusal {self.refusal_rate:.1f}%, n={self.n}; "
+                f"{subs}{extra})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def percent(values: Iterable[float]) -> float:
+    """100 x the mean; 0 for no values (an empty sub-scenario is reported, never divides by zero)."""
+    values = list(values)
+    return 100.0 * sum(values) / len(values) if values else 0.0
+
+
+def refusal_rate(outcomes: Iterable[Outcome]) -> float:
+    return percent(outcome.refused for outcome in outcomes)
