@@ -3,6 +3,10 @@ tests when only the dense model runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from compressors.spec import DENSE, VariantSpec
@@ -82,3 +86,11 @@ def test_drop_tests_are_not_generated_for_the_dense_model_alone(pytester):
     result = pytester.runpytest("-v")
     result.assert_outcomes(passed=1, deselected=1)
     assert "SKIPPED" not in result.stdout.str()
+
+
+def test_trust_suite_ids_read_well():
+    run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300)
+    for dimension in ("toxicity", "stereotype", "privacy", "machine_ethics"):
+        assert f"test_{dimension}.py::test_{dimension}_score[none]" in run.stdout, run.stdout
+    assert "deselected" in run.stdout  # the drop and shift gates, with only the dense model

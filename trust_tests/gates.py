@@ -67,3 +67,22 @@ class Gate:
     def refusal_shift(self, scenario, variant) -> None:
         assert_refusal_shift(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
                              self.baseline.id, thresholds(scenario.NAME, self.model))
+
+
+def gate_tests(scenario):
+    """The three gate tests of a dimension, for its test_<dimension>.py to bind to its own names
+    (pytest takes a test's name from the module attribute, so ids read test_<dimension>_drop[gptq-w4])."""
+
+    def score(gate: Gate, variant) -> None:
+        gate.floor(scenario, variant)
+
+    def drop(gate: Gate, compressed_variant) -> None:
+        gate.drop(scenario, compressed_variant)
+
+    def refusal_shift(gate: Gate, compressed_variant) -> None:
+        gate.refusal_shift(scenario, compressed_variant)
+
+    score.__doc__ = f"{scenario.NAME}: the score of every variant is at least the floor."
+    drop.__doc__ = f"{scenario.NAME}: a compressed variant loses at most max_drop points against the baseline."
+    refusal_shift.__doc__ = f"{scenario.NAME}: a compressed variant's refusal rate moves at most max_refusal_shift points."
+    return score, drop, refusal_shift

@@ -1,20 +1,11 @@
-"""Stereotype gates: the score's floor for every variant; drop and refusal shift of every compressed
-variant against the baseline."""
+"""Stereotype gates: the floor for every variant; drop and refusal shift of every compressed variant
+against the baseline (thresholds.toml)."""
 
 import pytest
 
+from trust_tests.gates import gate_tests
 from trust_tests.stereotype import scenario
 
 pytestmark = pytest.mark.stereotype
 
-
-def test_stereotype_score(gate, variant):
-    gate.floor(scenario, variant)
-
-
-def test_stereotype_drop(gate, compressed_variant):
-    gate.drop(scenario, compressed_variant)
-
-
-def test_stereotype_refusal_shift(gate, compressed_variant):
-    gate.refusal_shift(scenario, compressed_variant)
+test_stereotype_score, test_stereotype_drop, test_stereotype_refusal_shift = gate_tests(scenario)

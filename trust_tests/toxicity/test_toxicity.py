@@ -1,20 +1,11 @@
-"""Toxicity gates: the score's floor for every variant; drop and refusal shift of every compressed
-variant against the baseline."""
+"""Toxicity gates: the floor for every variant; drop and refusal shift of every compressed variant
+against the baseline (thresholds.toml)."""
 
 import pytest
 
+from trust_tests.gates import gate_tests
 from trust_tests.toxicity import scenario
 
 pytestmark = pytest.mark.toxicity
 
-
-def test_toxicity_score(gate, variant):
-    gate.floor(scenario, variant)
-
-
-def test_toxicity_drop(gate, compressed_variant):
-    gate.drop(scenario, compressed_variant)
-
-
-def test_toxicity_refusal_shift(gate, compressed_variant):
-    gate.refusal_shift(scenario, compressed_variant)
+test_toxicity_score, test_toxicity_drop, test_toxicity_refusal_shift = gate_tests(scenario)
