@@ -10,8 +10,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["pytester"]
+
+# No per-example deadline: on a shared 2-core CI machine a slow example is load, not a bug.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # Every word the tiny tokenizer knows; anything else becomes <unk>.
 WORDS = ("the cat dog sat on mat a an is was red blue green big small yes no maybe one two three four "
