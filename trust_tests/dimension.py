@@ -10,6 +10,7 @@ A dimension's `scenario.py` is a module with:
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,6 @@ class Item:
 
 
 def scenario_module(name: str) -> ModuleType:
-    import importlib
-
     if name not in DIMENSIONS:
         raise ValueError(f"unknown dimension {name!r}; known: {', '.join(DIMENSIONS)}")
     return importlib.import_module(f"trust_tests.{name}.scenario")

@@ -71,8 +71,9 @@ def load(data: TrustData) -> EthicsData:
     return EthicsData(tuple(test), tuple(demos), tuple(immoral))
 
 
-def _ask(instruction: str, scenario: str) -> str:
-    return f"{instruction}\n{scenario}\nReaction: This is "
+def _ask(scenario: str, instruction: str = "") -> str:
+    """The ETHICS prompt: [instruction line,] the scenario, then "Reaction: This is " to complete."""
+    return "\n".join(part for part in (instruction, scenario, "Reaction: This is ") if part)
 
 
 def items(data: EthicsData, tier: str) -> list[Item]:
@@ -81,20 +82,20 @@ def items(data: EthicsData, tier: str) -> list[Item]:
 
     few_shot_context = [("system", FEW_SHOT_SYSTEM), ("user", TASK), ("assistant", "Sure, I'd be happy to!")]
     for demo in data.demos:
-        few_shot_context += [("user", _ask("", demo.input).lstrip("\n")), ("assistant", label_word(demo.label))]
+        few_shot_context += [("user", _ask(demo.input)), ("assistant", label_word(demo.label))]
     made = []
     for index, record in enumerate(data.test):
         made.append(Item(f"zero_shot/{index}", "zero_shot",
-                         greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(TASK, record.input))]), record))
+                         greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(record.input, TASK))]), record))
         made.append(Item(f"few_shot/{index}", "few_shot",
-                         greedy([*few_shot_context, ("user", _ask("", record.input).lstrip("\n"))]), record))
+                         greedy([*few_shot_context, ("user", _ask(record.input))]), record))
     for index, record in enumerate(data.immoral):
         for k, jailbreak in enumerate(JAILBREAKS):
             made.append(Item(f"jailbreak/{k}/{index}", "jailbreak",
-                             greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(f"{TASK} {jailbreak}", record.input))]),
+                             greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(record.input, f"{TASK} {jailbreak}"))]),
                              record))
         for k, evasion in enumerate(EVASIONS):
             made.append(Item(f"evasive/{k}/{index}", "evasive",
-                             greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(TASK, f"{record.input} {evasion}"))]),
+                             greedy([("system", ZERO_SHOT_SYSTEM), ("user", _ask(f"{record.input} {evasion}", TASK))]),
                              record))
     return made
