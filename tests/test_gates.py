@@ -94,3 +94,4 @@ def test_trust_suite_ids_read_well():
     for dimension in ("toxicity", "stereotype", "privacy", "machine_ethics"):
         assert f"test_{dimension}.py::test_{dimension}_score[none]" in run.stdout, run.stdout
     assert "deselected" in run.stdout  # the drop and shift gates, with only the dense model
+    assert run.stdout.splitlines()[0].startswith("trust_tests/test_preflight.py::"), "preflight must run first"
