@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,14 @@ class Thresholds:
     max_refusal_shift: float
 
 
+@functools.cache
+def _read(path: Path) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def thresholds(dimension: str, model: str, path: Path = THRESHOLDS_FILE) -> Thresholds:
     """Defaults, then the dimension's table, then the model's table for that dimension."""
-    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    table = _read(path)
     values = {**table.get("defaults", {}), **table.get(dimension, {}),
               **table.get("models", {}).get(model, {}).get(dimension, {})}
     return Thresholds(**{name: float(values[name]) for name in Thresholds.__dataclass_fields__})
