@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import signal
 import sqlite3
 import subprocess
@@ -96,6 +97,25 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     found = cache.get_many([f"{name}-{i}" for name in "abc" for i in range(300)])
     assert len(found) == 900 and found["b-299"] == {"i": 299}
     assert len(cache) == 900 + 300
+
+
+def _open_and_write(path, name, start):
+    start.wait()
+    ResponseCache(path).put_many({name: name})
+
+
+def test_processes_opening_a_fresh_cache_at_once_all_succeed(tmp_path):
+    # Opening is where the race is (switching a new file to WAL), so every round uses a new file.
+    fork = multiprocessing.get_context("fork")
+    for round in range(20):
+        path, start = tmp_path / f"{round}.sqlite3", fork.Barrier(8)
+        openers = [fork.Process(target=_open_and_write, args=(path, f"p{i}", start)) for i in range(8)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(timeout=60)
+        assert [opener.exitcode for opener in openers] == [0] * 8, f"round {round}: an opener failed"
+        assert len(ResponseCache(path)) == 8
 
 
 _KILLED_RUN = textwrap.dedent("""
