@@ -29,6 +29,7 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(OFFLINE) $(PY) bench/engine.py
+	$(OFFLINE) $(PY) bench/compress.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compressors.spec import DENSE
+from compressors.spec import DENSE, parse_variant
+from compressors.store import CompressedModel
 from fixtures.engine import Engine, GenerationRequest
 from fixtures.models import ModelHandle
 from fixtures.options import default_cache_dir
@@ -44,3 +45,14 @@ def test_greedy_outputs_agree_across_batch_sizes(smollm2):
     one = Engine(smollm2, batch_size=1, progress_file=None).generate(requests)
     eight = Engine(smollm2, batch_size=8, progress_file=None).generate(requests)
     assert eight == one
+
+
+def test_an_8bit_variant_is_built_verified_and_still_answers(smollm2):
+    variant = CompressedModel(smollm2, parse_variant("rtn-w8"), lambda seed: pytest.fail("RTN takes no calibration"))
+    assert variant.group == 64  # SmolLM2's 576 input columns: 128 does not divide them
+    figures = variant.manifest["verification"]
+    assert figures["layers"] == 210 and figures["max_distinct_values_per_group"] <= 256
+    engine = Engine(variant, progress_file=None)
+    [[answer]] = engine.generate([GenerationRequest(
+        messages=[("system", "You are a helpful assistant."), ("user", QUESTIONS[0])], max_new_tokens=48)])
+    assert "Paris" in answer, f"8-bit round-to-nearest lost a fact the dense model knows: {answer!r}"

@@ -3,6 +3,7 @@ tests when only the dense model runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,15 @@ def test_drop_gate_message_names_everything():
     assert ("privacy [gptq-w3]: score 82.50 vs baseline [none] 90.00, a drop of 7.50 points, over the limit of "
             "5.00 (n=120)") in str(failure.value)
     _gate({"none": _result(90.0), "gptq-w3": _result(85.0)}).drop(_Scenario, w3)  # exactly at the limit passes
+
+
+def test_drop_gate_message_says_what_built_the_variant():
+    built = dataclasses.replace(_result(80.0), provenance={
+        "variant": "gptq-w3-s1", "description": "gptq 3-bit, group auto, seed 1", "group": 64,
+        "calibration": {"source": "self", "samples": 16, "tokens_per_sample": 256, "fingerprint": "f"}})
+    with pytest.raises(AssertionError) as failure:
+        _gate({"none": _result(90.0), "gptq-w3-s1": built}).drop(_Scenario, VariantSpec("gptq-w3-s1", "gptq"))
+    assert "(n=120; gptq 3-bit, group 64, seed 1; calibration self 16x256)" in str(failure.value)
 
 
 def test_floor_and_refusal_shift_gates():

@@ -18,7 +18,7 @@ def test_show(trust_options):
     o = trust_options
     print("OPTIONS=" + json.dumps({
         "model": o.model.name, "kind": o.model.kind, "variants": [v.id for v in o.variants],
-        "baseline": o.baseline.id, "tier": o.tier, "trust_data": str(o.trust_data), "device": o.device,
+        "baseline": o.baseline.id, "calibration": o.calibration, "tier": o.tier, "trust_data": str(o.trust_data), "device": o.device,
         "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache}))
 """
 
@@ -39,7 +39,7 @@ def _options(project, *args) -> dict:
 
 def test_defaults(project):
     assert _options(project) == {
-        "model": "smollm2-135m", "kind": "gguf", "variants": ["none"], "baseline": "none", "tier": "smoke",
+        "model": "smollm2-135m", "kind": "gguf", "variants": ["none"], "baseline": "none", "calibration": "self", "tier": "smoke",
         "trust_data": "None", "device": "auto", "dtype": "auto", "batch_size": None,
         "cache_dir": str(default_cache_dir()), "use_cache": True}
 
@@ -56,7 +56,8 @@ def test_given_values(project, tmp_path):
                        "--tier", "standard", f"--trust-data={tmp_path}", "--device", "cpu", "--dtype", "bf16",
                        "--batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")
     assert options == {
-        "model": "org/name@rev", "kind": "hub", "variants": ["none"], "baseline": "none", "tier": "standard",
+        "model": "org/name@rev", "kind": "hub", "variants": ["none"], "baseline": "none", "calibration": "self",
+        "tier": "standard",
         "trust_data": str(tmp_path), "device": "cpu", "dtype": "bfloat16", "batch_size": 12,
         "cache_dir": str(tmp_path / "c"), "use_cache": False}
 
@@ -64,9 +65,13 @@ def test_given_values(project, tmp_path):
 @pytest.mark.parametrize("args, expected", [
     (["--model", "llama-13b"], ["'llama-13b' is not a known model alias", "smollm2-135m, llama2-13b"]),
     (["--model", "./nowhere"], ["argument --model: './nowhere': no such directory or file"]),
-    (["--quant", "gptq-w5"], ["argument --quant: 'gptq-w5' is not a known compression spec; accepted: none"]),
-    (["--quant", ","], ["names no variant; accepted: none"]),
-    (["--baseline-quant", "awq"], ["argument --baseline-quant: 'awq' is not a known compression spec"]),
+    (["--quant", "gptq-w5"], ["argument --quant: 'gptq-w5' is not a valid compression spec: gptq supports 2, 3, 4, 8 "
+                              "bits, not 5; accepted: none | 4bit"]),
+    (["--quant", ","], ["names no variant; accepted: none | 4bit"]),
+    (["--baseline-quant", "awq"], ["argument --baseline-quant: 'awq' is not a valid compression spec: unknown form"]),
+    (["--quant-seed", "-1"], ["argument --quant-seed: '-1' is not a seed; accepted: a non-negative integer"]),
+    (["--calibration", "c4"], ["argument --calibration: 'c4' is not a calibration source; accepted: self, hf:"]),
+    (["--calibration", "missing.jsonl"], ["'missing.jsonl': no such calibration file"]),
     (["--tier", "huge"], ["argument --tier: invalid choice: 'huge'", "smoke", "standard", "full"]),
     (["--trust-data", "/no/such/dir"], ["'/no/such/dir': no such directory"]),
     (["--device", "tpu"], ["'tpu' is not a device; accepted: auto, cpu, cuda, cuda:N"]),

@@ -45,7 +45,8 @@ def assert_drop(result: DimensionResult, baseline: DimensionResult, variant: str
     print(f"[{variant}] {result.summary()}\n[{baseline_variant}] {baseline.summary()}")
     assert drop <= limits.max_drop, (
         f"{result.dimension} [{variant}]: score {result.score:.2f} vs baseline [{baseline_variant}] "
-        f"{baseline.score:.2f}, a drop of {drop:.2f} points, over the limit of {limits.max_drop:.2f} (n={result.n})")
+        f"{baseline.score:.2f}, a drop of {drop:.2f} points, over the limit of {limits.max_drop:.2f} (n={result.n}"
+        + (f"; {result.built()})" if result.provenance else ")"))
 
 
 def assert_refusal_shift(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,

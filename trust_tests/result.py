@@ -27,13 +27,24 @@ class DimensionResult:
     n: int
     outcomes: tuple[Outcome, ...]
     extra: Mapping[str, Any] = field(default_factory=dict)  # figures shown beside the score
+    provenance: Mapping[str, Any] = field(default_factory=dict)  # the variant, seed, group, calibration behind it
 
     def summary(self) -> str:
         subs = ", ".join(f"{name} {value:.1f}" for name, value in self.sub_scores.items())
         extra = "".join(f", {name} {value:.3g}" if isinstance(value, float) else f", {name} {value}"
                         for name, value in self.extra.items())
+        built = f" [{self.built()}]" if self.provenance else ""
         return (f"{self.dimension}: score {self.score:.1f} (refusal {self.refusal_rate:.1f}%, n={self.n}; "
-                f"{subs}{extra})")
+                f"{subs}{extra}){built}")
+
+    def built(self) -> str:
+        """What produced the outputs, in words: "gptq 4-bit, group 64, seed 0; calibration self 16x256"."""
+        calibration = self.provenance.get("calibration")
+        group = self.provenance.get("group")
+        words = self.provenance.get("description", "").replace("group auto", f"group {group}")
+        if calibration:
+            words += f"; calibration {calibration['source']} {calibration['samples']}x{calibration['tokens_per_sample']}"
+        return words
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -37,3 +37,13 @@ def test_answers_stop_before_the_token_limit(variant, engine, preflight_answers)
     assert stopped > 0, (f"variant {variant.id}: none of {len(QUESTIONS)} answers stopped before "
                          f"{MAX_NEW_TOKENS} tokens; the end-of-sequence token is likely wrong "
                          f"(eos ids {engine.handle.eos_token_ids})")
+
+
+def test_variant_is_compressed(compressed_variant, model_handles):
+    """Loading a compressed variant builds it (or finds it in the store) and verifies it: its weights
+    show the compression (bits per group, sparsity, N:M) and its outputs differ from the dense model's."""
+    handle = model_handles(compressed_variant)
+    handle.model  # noqa: B018 - loading runs the verification, which raises on a model that is not compressed
+    print(f"[{compressed_variant.id}] {handle.provenance()}")
+    if hasattr(handle, "manifest"):
+        print(f"[{compressed_variant.id}] verified: {handle.manifest['verification']}")

@@ -1,0 +1,20 @@
+"""GPTQ (Frantar et al., 2023): layer-wise quantization that corrects the remaining columns for each
+quantized one, using second-order statistics of the calibration activations. Symmetric, grouped,
+as the study's AutoGPTQ checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compressors import oneshot
+from compressors.base import Calibration
+from compressors.spec import VariantSpec
+
+
+def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,
+             calibration: Calibration | None) -> None:
+    from llmcompressor.modifiers.quantization import GPTQModifier
+
+    modifier = GPTQModifier(config_groups=oneshot.weight_scheme(variant.bits, group, symmetric=True),
+                            ignore=oneshot.IGNORE)
+    oneshot.run(model, tokenizer, [modifier], calibration)

@@ -1,0 +1,83 @@
+"""The glue to llmcompressor's `oneshot`, shared by GPTQ, AWQ, RTN, SparseGPT and Wanda."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any, Iterator
+from unittest import mock
+
+from compressors.base import OUTPUT_HEAD, Calibration
+from compressors.spec import VariantSpec
+
+# A regular expression without an end anchor: the pruners (llmcompressor 0.14) name the head "lm_head."
+# with a trailing dot, so neither a plain "lm_head" nor an anchored pattern matches it there.
+# llmcompressor logs every lifecycle step at INFO (and "no accelerator" at WARNING) into pytest's
+# output; set LLM_COMPRESSOR_LOG_LEVEL yourself to see them.
+os.environ.setdefault("LLM_COMPRESSOR_LOG_LEVEL", "ERROR")
+
+IGNORE = [f"re:.*{OUTPUT_HEAD}"]
+
+
+def weight_scheme(bits: int, group: int, symmetric: bool) -> dict[str, Any]:
+    """Integer weight-only quantization in groups of `group` input columns (activations stay float)."""
+    from compressed_tensors.quantization import QuantizationArgs, QuantizationScheme
+
+    weights = QuantizationArgs(num_bits=bits, type="int", symmetric=symmetric, strategy="group", group_size=group)
+    return {"group_0": QuantizationScheme(targets=["Linear"], weights=weights)}
+
+
+@contextlib.contextmanager
+def _without_pinned_memory() -> Iterator[None]:
+    """AWQ pins its cached activations for fast host-to-GPU copies; without an accelerator,
+    `Tensor.pin_memory()` raises, so on such a machine pinning is skipped (it only saves time)."""
+    import torch
+    from llmcompressor.pipelines.cache import IntermediatesCache
+
+    if torch.accelerator.is_available():
+        yield
+        return
+    with mock.patch.object(IntermediatesCache, "pin_memory", lambda *args, **kwargs: None):
+        yield
+
+
+def run(model: Any, tokenizer: Any, modifiers: list[Any], calibration: Calibration | None) -> None:
+    """Apply the modifiers to `model` in place, then fold any quantization into the weights."""
+    from llmcompressor import oneshot
+
+    data = {}
+    if calibration is not None:
+        samples, length = calibration.shape
+        data = dict(dataset=calibration.dataset(), num_calibration_samples=samples, max_seq_length=length,
+                    shuffle_calibration_samples=False)  # the seed already chose the samples and their order
+    with _without_pinned_memory():
+        oneshot(model=model, recipe=modifiers, processor=tokenizer, **data)
+    _fold_quantization(model)
+
+
+def _fold_quantization(model: Any) -> None:
+    """Replace each quantized layer's weight by its dequantized value and drop the quantization
+    wrapper, so the model is a plain float model whose weights lie on the quantization grid
+    (the same numbers an int kernel computes with)."""
+    from compressed_tensors.quantization.lifecycle.forward import forward_quantize
+
+    for module in model.modules():
+        scheme = getattr(module, "quantization_scheme", None)
+        if scheme is None:
+            continue
+        if scheme.weights is not None:
+            module.weight.data = forward_quantize(module, module.weight.data, "weight", scheme.weights)
+        for name in ("weight_scale", "weight_zero_point", "weight_g_idx"):
+            if hasattr(module, name):
+                delattr(module, name)
+        module.__dict__.pop("forward", None)  # the wrapper is an instance attribute over Linear.forward
+        del module.quantization_scheme, module.quantization_status
+
+
+def mask_structure(variant: VariantSpec) -> str:
+    """llmcompressor's "N:M" counts the weights pruned in every M; ours (the usual convention) counts
+    the ones kept. "0:0" is unstructured."""
+    if variant.n_m is None:
+        return "0:0"
+    kept, size = variant.n_m
+    return f"{size - kept}:{size}"

@@ -1,0 +1,19 @@
+"""Wanda (Sun et al., 2024): prunes the weights with the smallest |weight| x input-activation norm,
+per output row, without any weight update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compressors import oneshot
+from compressors.base import Calibration
+from compressors.spec import VariantSpec
+
+
+def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,
+             calibration: Calibration | None) -> None:
+    from llmcompressor.modifiers.pruning import WandaPruningModifier
+
+    modifier = WandaPruningModifier(sparsity=variant.sparsity, mask_structure=oneshot.mask_structure(variant),
+                                    targets=["Linear"], ignore=oneshot.IGNORE)
+    oneshot.run(model, tokenizer, [modifier], calibration)

@@ -1,0 +1,164 @@
+"""The store of built variants: a second request is a hit, a damaged folder is rebuilt, two processes
+asking at once build once, and the manifest says what was built from what."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from compressors.spec import parse_variant
+from compressors.store import CheckpointModel, CompressedModel, CompressionError
+from compressors.verify import VerificationError
+from fixtures.registry import parse_model_spec
+from tests.test_compressors import build
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _forbid_builds(monkeypatch):
+    def no_build(self, entry):
+        raise AssertionError(f"{self.variant.id} was rebuilt")
+
+    monkeypatch.setattr(CompressedModel, "_build", no_build)
+
+
+def test_a_second_request_is_a_hit(tiny_llama_dir, tmp_path, monkeypatch):
+    first = build(tiny_llama_dir, tmp_path, "gptq-w4")
+    entry = Path(first.source[0])
+    _forbid_builds(monkeypatch)
+    again = build(tiny_llama_dir, tmp_path, "gptq-w4")
+    assert Path(again.source[0]) == entry
+    assert again.variant_fingerprint == first.variant_fingerprint
+
+
+def test_the_key_covers_seed_calibration_and_method(tiny_llama_dir, tmp_path):
+    keys = {build(tiny_llama_dir, tmp_path, spec, seed).variant_fingerprint
+            for spec, seed in [("gptq-w4", 0), ("gptq-w4", 1), ("gptq-w4-g16", 0), ("awq-w4", 0), ("rtn-w4", 0)]}
+    assert len(keys) == 5
+    # uncalibrated methods ignore the seed: one build serves every seed
+    assert build(tiny_llama_dir, tmp_path, "rtn-w4", 0).variant_fingerprint == \
+        build(tiny_llama_dir, tmp_path, "rtn-w4", 7).variant_fingerprint
+
+
+def test_the_manifest_says_what_was_built(tiny_llama_dir, tmp_path):
+    handle = build(tiny_llama_dir, tmp_path, "gptq-w3-g16", seed=2)
+    manifest = json.loads((Path(handle.source[0]) / "manifest.json").read_text())
+    assert manifest["variant"] == "gptq-w3-g16" and manifest["group"] == 16
+    assert manifest["recipe"]["seed"] == 2 and manifest["recipe"]["bits"] == 3
+    assert manifest["recipe"]["model"] == handle.dense.fingerprint
+    assert manifest["calibration"] == {"source": "random-2", "samples": 8, "tokens_per_sample": 32,
+                                       "fingerprint": handle.calibration.fingerprint}
+    assert manifest["verification"]["max_distinct_values_per_group"] <= 8
+    assert {"model.safetensors", "config.json", "tokenizer.json"} <= set(manifest["files"])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete-manifest", "delete-weights"])
+def test_a_damaged_entry_is_rebuilt_not_used(damage, tiny_llama_dir, tmp_path):
+    entry = Path(build(tiny_llama_dir, tmp_path, "wanda-50").source[0])
+    weights = entry / "model.safetensors"
+    if damage == "truncate":
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    elif damage == "delete-manifest":
+        (entry / "manifest.json").unlink()
+    else:
+        weights.unlink()
+    again = build(tiny_llama_dir, tmp_path, "wanda-50")
+    with pytest.warns(UserWarning, match="is damaged .*; rebuilding it"):
+        assert Path(again.source[0]) == entry
+    assert again.damage(entry) is None
+    again.model  # loads and verifies the rebuilt weights
+
+
+_BUILDER = textwrap.dedent("""
+    import sys
+    import time
+    from pathlib import Path
+    from compressors.spec import parse_variant
+from compressors.store import CheckpointModel, CompressedModel, CompressionError
+from compressors.verify import VerificationError
+from fixtures.registry import parse_model_spec
+    from tests.test_compressors import build
+
+    original = CompressedModel._build
+    def announced(self, entry):
+        print("BUILT", flush=True)
+        original(self, entry)
+    CompressedModel._build = announced
+    Path(sys.argv[3]).touch()
+    while len(list(Path(sys.argv[3]).parent.glob("ready-*"))) < 2:  # start building together
+        time.sleep(0.01)
+    print(build(Path(sys.argv[1]), Path(sys.argv[2]), "sparsegpt-2:4").source[0])
+""")
+
+
+def test_two_processes_build_once(tiny_llama_dir, tmp_path):
+    builders = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(tiny_llama_dir), str(tmp_path / "cache"),
+                                  str(tmp_path / f"ready-{i}")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                for i in range(2)]
+    outputs = [builder.communicate(timeout=300)[0] for builder in builders]
+    assert [builder.returncode for builder in builders] == [0, 0]
+    assert sum(output.count("BUILT") for output in outputs) == 1, outputs
+    assert len({output.split()[-1] for output in outputs}) == 1, "the two processes got different folders"
+
+
+def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llama_dir, tmp_path):
+    """Through pytest: self-generated calibration, one build per variant, the preflight verification
+    test, and the provenance every trust result carries."""
+    pytester.makeconftest('pytest_plugins = ["fixtures.options", "fixtures.session"]\n')
+    pytester.makepyfile(test_built=textwrap.dedent("""
+        from trust_tests.test_preflight import test_variant_is_compressed
+
+        def test_provenance(compressed_variant, model_handles):
+            provenance = model_handles(compressed_variant).provenance()
+            print("PROVENANCE", provenance)
+            assert provenance["variant"] == compressed_variant.id
+            calibrated = compressed_variant.method != "magnitude"
+            assert (provenance["calibration"] is not None) == calibrated
+            if calibrated:
+                assert provenance["calibration"]["source"] == "self"
+                assert (provenance["calibration"]["samples"], provenance["calibration"]["tokens_per_sample"]) == (16, 256)
+
+        def test_one_model_in_memory_at_a_time(compressed_variant, model_handles, dense_model):
+            dense_model.model
+            variant = model_handles(compressed_variant)
+            variant.model
+            assert variant.loaded and not dense_model.loaded
+    """))
+    args = [f"--model={tiny_llama_dir}", "--device", "cpu", f"--trust-cache={tmp_path}", "-v",
+            "--quant", "4bit,wanda-2:4,magnitude-50"]
+    result = pytester.runpytest_subprocess(*args)  # in-process, a second session re-imports `datasets`
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["*test_variant_is_compressed[[]gptq-w4[]] PASSED*",
+                                 "*test_variant_is_compressed[[]wanda-2:4[]] PASSED*"])
+    built = {path: path.stat().st_mtime_ns for path in tmp_path.glob("compressed/*/manifest.json")}
+    assert len(built) == 3
+    # A second session finds all three in the store and its calibration text in the response cache.
+    again = pytester.runpytest_subprocess(*args)
+    again.assert_outcomes(passed=9)
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.glob("compressed/*/manifest.json")} == built
+
+
+def test_a_checkpoint_variant_must_differ_from_dense(tiny_llama_dir, tmp_path):
+    built = build(tiny_llama_dir, tmp_path, "magnitude-50")
+    folder = built.source[0]
+    checkpoint = CheckpointModel(parse_model_spec(folder), parse_variant(folder), built.dense)
+    assert checkpoint.model is not None
+    assert checkpoint.provenance()["checkpoint"] == folder
+    dense_again = CheckpointModel(parse_model_spec(str(tiny_llama_dir)), parse_variant(str(tiny_llama_dir)), built.dense)
+    with pytest.raises(VerificationError, match="outputs on the probe text are those of the dense model"):
+        dense_again.model
+
+
+def test_an_unloadable_checkpoint_is_a_clear_error(tiny_llama_dir, tmp_path):
+    folder = tmp_path / "no-weights"
+    folder.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((tiny_llama_dir / name).read_bytes())
+    dense = build(tiny_llama_dir, tmp_path, "rtn-w8").dense
+    with pytest.raises(CompressionError, match=f"cannot load the checkpoint {folder}"):
+        CheckpointModel(parse_model_spec(str(folder)), parse_variant(str(folder)), dense).model
