@@ -22,7 +22,7 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(OFFLINE) $(PY) -m pytest trust_tests -rA
+	$(OFFLINE) $(PY) -m pytest trust_tests --quant none,4bit -rA
 
 test: $(INSTALLED)
 	$(OFFLINE) $(PY) -m pytest tests -q

@@ -78,10 +78,7 @@ _BUILDER = textwrap.dedent("""
     import sys
     import time
     from pathlib import Path
-    from compressors.spec import parse_variant
-from compressors.store import CheckpointModel, CompressedModel, CompressionError
-from compressors.verify import VerificationError
-from fixtures.registry import parse_model_spec
+    from compressors.store import CompressedModel
     from tests.test_compressors import build
 
     original = CompressedModel._build
