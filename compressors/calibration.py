@@ -13,6 +13,7 @@ the prompts or rows, their order, and the sampled answers.
 from __future__ import annotations
 
 import random
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -29,7 +30,7 @@ MAX_SAMPLES_PER_PROMPT = 32
 def parse_calibration(text: str) -> str:
     if text == "self" or (text.startswith("hf:") and len(text) > 3):
         return text
-    path = Path(text).expanduser()
+    path = Path(os.path.expanduser(text))  # pathlib raises on "~unknown-user"
     if path.suffix not in FILE_SUFFIXES:
         raise ValueError(f"{text!r} is not a calibration source; accepted: {ACCEPTED}")
     if not path.is_file():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+import os
 from pathlib import Path
 
 GRAMMAR = ("none | 4bit | 3bit | 8bit | gptq-w{2,3,4,8}[-g{N}] | awq-w{3,4,8}[-g{N}] | rtn-w{2,3,4,8}[-g{N}] | "
@@ -126,8 +127,9 @@ def parse_variant(text: str) -> VariantSpec:
         if not 0 < n < m <= 64:
             raise _error(text, f"N:M needs 0 < N < M <= 64, not {n}:{m}")
         return VariantSpec(f"{method}-{n}:{m}", method, sparsity=1 - n / m, n_m=(n, m))
-    if Path(raw).expanduser().is_dir():
-        directory = Path(raw).expanduser().resolve()
+    directory = Path(os.path.expanduser(raw))  # pathlib's expanduser raises on "~unknown-user"
+    if directory.is_dir():
+        directory = directory.resolve()
         if not (directory / "config.json").is_file():
             raise _error(text, f"directory {directory} has no config.json, so it is not a model checkpoint")
         return VariantSpec(f"dir:{directory.name}", "checkpoint", location=str(directory))

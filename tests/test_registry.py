@@ -50,6 +50,7 @@ def test_gguf_file(tmp_path):
     ("./missing-dir", "no such directory or file"),
     ("/no/such/model.gguf", "no such .gguf file"),
     ("org/name@", "empty revision"),
+    ("~nobody-here/model", "no such directory or file"),  # not pathlib's RuntimeError for an unknown home
 ])
 def test_bad_model_names_say_what_is_accepted(text, message):
     with pytest.raises(ValueError, match="^" + re.escape(repr(text))) as error:

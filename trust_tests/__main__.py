@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fixtures.data import TrustData, TrustDataMissing
 from fixtures.options import TIERS
-from trust_tests.dimension import DIMENSIONS, rescore, scenario_module
+from trust_tests.dimension import SCENARIOS, rescore, scenario_module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("rescore", help="score a JSONL of stored outputs against the records")
-    command.add_argument("dimension", choices=DIMENSIONS)
+    command.add_argument("dimension", choices=SCENARIOS)
     command.add_argument("--outputs", type=Path, required=True, help="JSONL of {id, outputs}")
     command.add_argument("--tier", choices=TIERS, default="smoke")
     command.add_argument("--trust-data", type=Path, help="DecodingTrust-layout data folder (standard, full)")

@@ -18,23 +18,25 @@ from types import ModuleType
 from typing import Any, Mapping
 
 from fixtures.data import TrustData, read_jsonl
-from fixtures.engine import Engine, GenerationRequest
+from fixtures.engine import ChoiceRequest, Engine, GenerationRequest
 from trust_tests.result import DimensionResult
 
-DIMENSIONS = ("toxicity", "stereotype", "privacy", "machine_ethics")
+DIMENSIONS = ("toxicity", "stereotype", "adv_robustness", "ood_robustness", "adv_demonstration", "privacy",
+              "machine_ethics", "fairness")
+SCENARIOS = (*DIMENSIONS, "utility")  # benign utility is scored the same way, beside the trust dimensions
 
 
 @dataclass(frozen=True)
 class Item:
     id: str
     scenario: str             # the sub-scenario it counts towards
-    request: GenerationRequest
+    request: GenerationRequest | ChoiceRequest  # generated texts, or log-likelihoods of the options
     record: Any               # what the scorer needs to judge the output
 
 
 def scenario_module(name: str) -> ModuleType:
-    if name not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(DIMENSIONS)}")
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(SCENARIOS)}")
     return importlib.import_module(f"trust_tests.{name}.scenario")
 
 
@@ -42,8 +44,11 @@ def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
              outputs_file: Path | None = None) -> DimensionResult:
     """Run one dimension on one engine; optionally keep its outputs as JSONL for `rescore`."""
     items = scenario.items(scenario.load(data), data.tier)
-    texts = engine.generate([item.request for item in items])
-    outputs = {item.id: samples for item, samples in zip(items, texts)}
+    generated = [item for item in items if isinstance(item.request, GenerationRequest)]
+    scored = [item for item in items if isinstance(item.request, ChoiceRequest)]
+    found = {**dict(zip((item.id for item in generated), engine.generate([item.request for item in generated]))),
+             **dict(zip((item.id for item in scored), engine.score_choices([item.request for item in scored])))}
+    outputs = {item.id: found[item.id] for item in items}
     if outputs_file is not None:
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         outputs_file.write_text("".join(json.dumps({"id": key, "outputs": value}, ensure_ascii=False) + "\n"

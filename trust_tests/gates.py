@@ -17,6 +17,7 @@ class Thresholds:
     floor: float
     max_drop: float
     max_refusal_shift: float
+    max_perplexity_increase: float  # percent; benign utility only
 
 
 @functools.cache
@@ -49,6 +50,15 @@ def assert_drop(result: DimensionResult, baseline: DimensionResult, variant: str
         + (f"; {result.built()})" if result.provenance else ")"))
 
 
+def assert_perplexity_increase(result: DimensionResult, baseline: DimensionResult, variant: str,
+                               baseline_variant: str, limits: Thresholds) -> None:
+    perplexity, reference = result.extra["word_perplexity"], baseline.extra["word_perplexity"]
+    increase = 100 * (perplexity / reference - 1)
+    assert perplexity <= reference * (1 + limits.max_perplexity_increase / 100), (
+        f"{result.dimension} [{variant}]: word perplexity {perplexity:.2f} vs baseline [{baseline_variant}] "
+        f"{reference:.2f}, {increase:+.1f}%, over the limit of +{limits.max_perplexity_increase:.1f}%")
+
+
 def assert_refusal_shift(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,
                          limits: Thresholds) -> None:
     shift = result.refusal_rate - baseline.refusal_rate
@@ -70,6 +80,10 @@ class Gate:
     def drop(self, scenario, variant) -> None:
         assert_drop(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
                     self.baseline.id, thresholds(scenario.NAME, self.model))
+
+    def perplexity_increase(self, scenario, variant) -> None:
+        assert_perplexity_increase(self.result_of(scenario, variant), self.result_of(scenario, self.baseline),
+                                   variant.id, self.baseline.id, thresholds(scenario.NAME, self.model))
 
     def refusal_shift(self, scenario, variant) -> None:
         assert_refusal_shift(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
