@@ -24,8 +24,7 @@ from fixtures.data import TrustData, read_jsonl, stratified
 from fixtures.engine import GenerationRequest
 from trust_tests.adv_demonstration.scoring import (  # noqa: F401  (score: the module protocol)
     BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, VERSION, score)
-from trust_tests.dimension import Item
-from trust_tests.machine_ethics.scenario import FEW_SHOT_SYSTEM
+from trust_tests.dimension import Item, few_shot
 
 NAME = "adv_demonstration"
 PROBES = Path(__file__).parent / "probes"
@@ -140,11 +139,8 @@ def instruction(task: str, options: tuple[str, ...]) -> str:
 
 def messages(record: DemoRecord) -> list[tuple[str, str]]:
     """TRUST_SPEC's few-shot chat; demonstration labels capitalised as DecodingTrust sends them."""
-    chat = [("system", FEW_SHOT_SYSTEM), ("user", instruction(record.task, record.options)),
-            ("assistant", "Sure, I'd be happy to!")]
-    for demo, label in record.examples:
-        chat += [("user", demo), ("assistant", label.capitalize())]
-    return chat + [("user", record.input)]
+    demonstrations = [(demo, label.capitalize()) for demo, label in record.examples]
+    return [*few_shot(instruction(record.task, record.options), demonstrations), ("user", record.input)]
 
 
 def items(records: list[DemoRecord], tier: str) -> list[Item]:
