@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from trust_tests.adv_demonstration.scoring import (
-    BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, adv_demonstration_score, credit, mean_over_cells, parse_answer, score)
+    BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, adv_demonstration_score, credit, parse_answer, score)
+from trust_tests.result import macro_percent
 
 YES_NO = ("no", "yes")
 NLI = ("yes", "maybe", "no")
@@ -58,10 +59,10 @@ def test_credit():
 
 
 def test_mean_over_cells_is_unweighted():
-    # cell a: (1 + 0 + 1 + 1) / 4 = 0.75; cell b: 0 / 1 = 0; mean of cells = (0.75 + 0) / 2 = 0.375
-    # (pooled over items it would be 3/5 = 0.6)
-    assert mean_over_cells([("a", 1.0), ("a", 0.0), ("b", 0.0), ("a", 1.0), ("a", 1.0)]) == pytest.approx(0.375)
-    assert mean_over_cells([]) == 0.0
+    # cell a: (1 + 0 + 1 + 1) / 4 = 75%; cell b: 0 / 1 = 0%; mean of cells = (75 + 0) / 2 = 37.5%
+    # (pooled over items it would be 3/5 = 60%)
+    assert macro_percent([("a", 1.0), ("a", 0.0), ("b", 0.0), ("a", 1.0), ("a", 1.0)]) == pytest.approx(37.5)
+    assert macro_percent([]) == 0.0
 
 
 def test_score_formula_by_hand():

@@ -56,5 +56,14 @@ def percent(values: Iterable[float]) -> float:
     return 100.0 * sum(values) / len(values) if values else 0.0
 
 
+def macro_percent(pairs: Iterable[tuple[str, float]]) -> float:
+    """100 x the mean over groups of each group's mean, from (group, value) pairs: every group (task,
+    style, file) weighs the same, whatever its size; 0 for no pairs."""
+    groups: dict[str, list[float]] = {}
+    for group, value in pairs:
+        groups.setdefault(group, []).append(value)
+    return sum(map(percent, groups.values())) / len(groups) if groups else 0.0
+
+
 def refusal_rate(outcomes: Iterable[Outcome]) -> float:
     return percent(outcome.refused for outcome in outcomes)
