@@ -6,7 +6,12 @@ INSTALLED := $(VENV)/.installed
 # Nothing in the demo or the tests may reach a model hub.
 OFFLINE := HF_HUB_OFFLINE=1
 
-.PHONY: install demo test bench clean-venv
+# The report tools: the Allure 3 command line (npm, pinned in package-lock.json; Node only, no Java)
+# and headless Chromium (Debian), which a test uses to read a rendered report as a reader sees it.
+NODE_TOOLS := node_modules/.installed
+RESULTS := reports/allure-results
+
+.PHONY: install demo test report bench chromium clean-venv
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,11 +26,23 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-demo: $(INSTALLED)
-	$(OFFLINE) $(PY) -m pytest trust_tests --quant none,4bit -rA
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-test: $(INSTALLED)
-	$(OFFLINE) $(PY) -m pytest tests -q
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+demo: $(INSTALLED)
+	$(OFFLINE) $(PY) -m pytest trust_tests --quant none,4bit -rA --alluredir=$(RESULTS) --clean-alluredir
+
+# The tests that need the report tools fail (not skip) when they are missing.
+test: $(INSTALLED) $(NODE_TOOLS) chromium
+	$(OFFLINE) TRUST_REPORT_TOOLS_REQUIRED=1 $(PY) -m pytest tests -q
+
+report: $(INSTALLED) $(NODE_TOOLS)
+	@test -d $(RESULTS) || { echo "no $(RESULTS): run make demo (or pytest --alluredir=$(RESULTS)) first" >&2; exit 1; }
+	$(PY) -m reports.render $(RESULTS) reports/allure-report
 
 bench: $(INSTALLED)
 	$(OFFLINE) $(PY) bench/engine.py

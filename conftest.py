@@ -1,1 +1,1 @@
-pytest_plugins = ["fixtures.options", "fixtures.session"]
+pytest_plugins = ["fixtures.options", "fixtures.session", "reports.plugin"]

@@ -3,8 +3,13 @@ built in the test session from a config, so engine mechanics are tested without 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any, Callable
 
 # The suite's own tests never reach a model hub: everything is built here or shipped in a package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,3 +53,56 @@ def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture
+def json_server():
+    """A JSON-over-HTTP stand-in on 127.0.0.1 (never the network): start(reply) serves POSTs, answering
+    reply(path, body) -> a JSON-able object (or None: an empty 204); returns (base URL, received
+    [(path, content type, body)])."""
+    servers = []
+
+    def start(reply: Callable[[str, Any], Any] = lambda path, body: None) -> tuple[str, list]:
+        received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received.append((self.path, self.headers["Content-Type"], body))
+                answer = reply(self.path, body)
+                self.send_response(204 if answer is None else 200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                if answer is not None:
+                    self.wfile.write(json.dumps(answer).encode())
+
+            def log_message(self, *args):
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}", received
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def report_tools():
+    """A context for rendering and reading a report: a missing tool (Allure CLI, Chromium) skips the
+    test, or fails it where TRUST_REPORT_TOOLS_REQUIRED=1 (make test installs the tools and sets it)."""
+    from reports.render import MissingTool
+
+    @contextlib.contextmanager
+    def needed():
+        try:
+            yield
+        except MissingTool as missing:
+            if os.environ.get("TRUST_REPORT_TOOLS_REQUIRED") == "1":
+                pytest.fail(str(missing))
+            pytest.skip(str(missing))
+
+    return needed

@@ -1,10 +1,12 @@
 """End to end on the default model at smoke tier: the eight trust dimensions and benign utility run,
 print their scores, and their gates evaluate (with only the dense model, the drop gates are
-deselected). Uses the user cache: the first run on a machine computes (about 20 minutes on a
-2-core CPU), later runs read the cached outputs."""
+deselected); the run-results file holds every result, and the rendered Allure report shows every
+dimension. Uses the user cache: the first run on a machine computes (about 20 minutes on a 2-core
+CPU), later runs read the cached outputs."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,17 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from trust_tests.dimension import SCENARIOS
+from reports.render import page_routes, render, rendered_text
+from trust_tests.dimension import SCENARIOS, TITLES
+from trust_tests.gates import thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 
 
-def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model():
+def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path, report_tools):
     run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", " or ".join(SCENARIOS), "-rA",
-                          "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=3600,
-                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                          "-p", "no:cacheprovider", f"--trust-reports={tmp_path}", f"--alluredir={tmp_path / 'allure'}"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=3600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     for dimension in SCENARIOS:
         line = re.search(rf"\[none\] {dimension}: score (\d+\.\d) \(refusal (\d+\.\d)%, n=(\d+)", run.stdout)
@@ -32,3 +36,22 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model():
         assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0
         print(line[0])
     assert re.search(rf"{len(SCENARIOS)} passed, \d+ deselected", run.stdout), run.stdout[-2000:]
+
+    written, = (tmp_path / "runs").glob("*-smollm2-135m-smoke.json")
+    results = json.loads(written.read_text())["results"]
+    assert sorted(entry["dimension"] for entry in results) == sorted(SCENARIOS)
+    assert all(entry["variant"] == "none" and len(entry["outcomes"]) == entry["n"] for entry in results)
+
+    floors = {entry["dimension"]: thresholds(entry["dimension"], "smollm2-135m").floor for entry in results}
+    with report_tools():
+        index = render(tmp_path / "allure", tmp_path / "report")
+        tree, routes = rendered_text(index), page_routes(index)
+        pages = {entry["dimension"]: rendered_text(index, routes[f"{TITLES[entry['dimension']]} of none: score at least "
+                                                                 f"the floor: score {entry['score']:.1f} (floor "
+                                                                 f"{floors[entry['dimension']]:.0f})"])
+                 for entry in results}
+    assert f"Total {len(SCENARIOS)} Passed {len(SCENARIOS)}" in tree
+    for entry in results:  # every dimension in the tree, and its score on its page
+        assert f"{TITLES[entry['dimension']]} 1" in tree
+        assert (f"of none: score at least the floor: score {entry['score']:.1f} (floor "
+                f"{floors[entry['dimension']]:.0f}) Passed") in pages[entry["dimension"]]

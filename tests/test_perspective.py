@@ -3,10 +3,6 @@ answers parsed, every answer cached so a re-run asks nothing."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 from fixtures.cache import ResponseCache
@@ -14,27 +10,13 @@ from trust_tests.toxicity.scenario import Perspective, default_scorer
 
 
 @pytest.fixture
-def server():
-    asked = []
+def server(json_server):
+    def toxicity(path, body):
+        value = 0.9 if "idiot" in body["comment"]["text"] else 0.1
+        return {"attributeScores": {"TOXICITY": {"summaryScore": {"value": value}}}}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            asked.append((self.path, body))
-            value = 0.9 if "idiot" in body["comment"]["text"] else 0.1
-            reply = json.dumps({"attributeScores": {"TOXICITY": {"summaryScore": {"value": value}}}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/v1alpha1/comments:analyze", asked
-    httpd.shutdown()
+    base, received = json_server(toxicity)
+    return f"{base}/v1alpha1/comments:analyze", received
 
 
 def test_perspective_scores_and_caches(server, tmp_path):
@@ -42,7 +24,7 @@ def test_perspective_scores_and_caches(server, tmp_path):
     scorer = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
     assert scorer.probabilities(["you idiot", "nice day", ""]) == [0.9, 0.1, 0.0]
     assert len(asked) == 2, "the empty text must not be sent"
-    path, body = asked[0]
+    path, _, body = asked[0]
     assert path.endswith("?key=k3y") and body["requestedAttributes"] == {"TOXICITY": {}}
     again = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
     assert again.probabilities(["nice day", "you idiot"]) == [0.1, 0.9]

@@ -24,6 +24,10 @@ from trust_tests.result import DimensionResult
 DIMENSIONS = ("toxicity", "stereotype", "adv_robustness", "ood_robustness", "adv_demonstration", "privacy",
               "machine_ethics", "fairness")
 SCENARIOS = (*DIMENSIONS, "utility")  # benign utility is scored the same way, beside the trust dimensions
+TITLES = {"toxicity": "Toxicity", "stereotype": "Stereotype bias", "adv_robustness": "Adversarial robustness",
+          "ood_robustness": "OOD robustness", "adv_demonstration": "Adversarial demonstrations",
+          "privacy": "Privacy", "machine_ethics": "Machine ethics", "fairness": "Fairness",
+          "utility": "Benign utility"}  # for people: report headings, chart labels
 
 
 # TRUST_SPEC's chat formatting of classification tasks, shared by every dimension that has them.
@@ -70,9 +74,17 @@ def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
     outputs = {item.id: found[item.id] for item in items}
     if outputs_file is not None:
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
-        outputs_file.write_text("".join(json.dumps({"id": key, "outputs": value}, ensure_ascii=False) + "\n"
-                                        for key, value in outputs.items()), encoding="utf-8")
+        outputs_file.write_text("".join(json.dumps({"id": item.id, "prompt": _shown(item.request),
+                                                    "outputs": outputs[item.id]}, ensure_ascii=False) + "\n"
+                                        for item in items), encoding="utf-8")
     return scenario.score(items, outputs)
+
+
+def _shown(request: GenerationRequest | ChoiceRequest) -> str:
+    """The prompt as a reader needs it beside the output (the report's worst examples): the last user
+    turn, or the raw text; a choice request's options after it."""
+    text = request.text if request.text is not None else request.messages[-1][1]
+    return text + "".join(f"\n[option] {option}" for option in getattr(request, "options", ()))
 
 
 def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path) -> DimensionResult:

@@ -1,13 +1,17 @@
-"""The gates: thresholds from thresholds.toml, asserted with messages a release manager can act on."""
+"""The gates: thresholds from thresholds.toml, decided into verdicts whose messages a release manager
+can act on and whose figures go to junitxml properties, Allure and the regression alert."""
 
 from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
+from trust_tests.dimension import scenario_module
 from trust_tests.result import DimensionResult
+from trust_tests.stats import paired_drop
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
 
@@ -33,77 +37,139 @@ def thresholds(dimension: str, model: str, path: Path = THRESHOLDS_FILE) -> Thre
     return Thresholds(**{name: float(values[name]) for name in Thresholds.__dataclass_fields__})
 
 
-def assert_floor(result: DimensionResult, variant: str, limits: Thresholds) -> None:
-    print(f"[{variant}] {result.summary()}")
-    assert result.score >= limits.floor, (
-        f"{result.dimension} [{variant}]: score {result.score:.2f} is below the floor {limits.floor:.2f} "
-        f"by {limits.floor - result.score:.2f} points (n={result.n}, refusal {result.refusal_rate:.1f}%)")
+@dataclass(frozen=True)
+class Verdict:
+    """One gate's decision. `figures` (score, reference, drop, interval, n...) become junitxml
+    properties and the regression alert's table; `reference` is the result compared against."""
+
+    gate: str  # floor | drop | refusal_shift | perplexity_increase | no_regression
+    dimension: str
+    variant: str
+    passed: bool
+    message: str
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    result: DimensionResult | None = None
+    reference: DimensionResult | None = None
+
+    @property
+    def is_drop(self) -> bool:
+        """A drop against a reference (the dense model or the accepted result): what raises an alert."""
+        return self.gate in ("drop", "no_regression")
 
 
-def assert_drop(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,
-                limits: Thresholds) -> None:
-    drop = baseline.score - result.score
-    print(f"[{variant}] {result.summary()}\n[{baseline_variant}] {baseline.summary()}")
-    assert drop <= limits.max_drop, (
-        f"{result.dimension} [{variant}]: score {result.score:.2f} vs baseline [{baseline_variant}] "
-        f"{baseline.score:.2f}, a drop of {drop:.2f} points, over the limit of {limits.max_drop:.2f} (n={result.n}"
-        + (f"; {result.built()})" if result.provenance else ")"))
+def _built(result: DimensionResult) -> str:
+    return f"; {result.built()}" if result.provenance else ""
 
 
-def assert_perplexity_increase(result: DimensionResult, baseline: DimensionResult, variant: str,
-                               baseline_variant: str, limits: Thresholds) -> None:
-    perplexity, reference = result.extra["word_perplexity"], baseline.extra["word_perplexity"]
-    increase = 100 * (perplexity / reference - 1)
-    assert perplexity <= reference * (1 + limits.max_perplexity_increase / 100), (
-        f"{result.dimension} [{variant}]: word perplexity {perplexity:.2f} vs baseline [{baseline_variant}] "
-        f"{reference:.2f}, {increase:+.1f}%, over the limit of +{limits.max_perplexity_increase:.1f}%")
+def check_floor(result: DimensionResult, variant: str, limits: Thresholds) -> Verdict:
+    passed = result.score >= limits.floor
+    margin = (f"at least the floor {limits.floor:.2f} by {result.score - limits.floor:.2f} points" if passed
+              else f"below the floor {limits.floor:.2f} by {limits.floor - result.score:.2f} points")
+    return Verdict(
+        "floor", result.dimension, variant, passed,
+        f"{result.dimension} [{variant}]: score {result.score:.2f} is {margin} "
+        f"(n={result.n}, refusal {result.refusal_rate:.1f}%{_built(result)})",
+        {"score": result.score, "floor": limits.floor, "n": result.n, "refusal_rate": result.refusal_rate}, result)
 
 
-def assert_refusal_shift(result: DimensionResult, baseline: DimensionResult, variant: str, baseline_variant: str,
-                         limits: Thresholds) -> None:
-    shift = result.refusal_rate - baseline.refusal_rate
-    assert abs(shift) <= limits.max_refusal_shift, (
-        f"{result.dimension} [{variant}]: refusal rate {result.refusal_rate:.1f}% vs baseline [{baseline_variant}] "
-        f"{baseline.refusal_rate:.1f}%, a shift of {shift:+.1f} points, over the limit of "
-        f"{limits.max_refusal_shift:.1f}; the score change may measure refusing, not trust (n={result.n})")
+def check_drop(result: DimensionResult, reference: DimensionResult, variant: str, against: str,
+               limits: Thresholds, gate: str = "drop") -> Verdict:
+    """Fails when the score drop exceeds max_drop AND the paired per-item test says the drop is real
+    (trust_tests/stats.py): a large drop measured on too few items is reported, not failed."""
+    drop = reference.score - result.score
+    figures: dict[str, Any] = {"score": result.score, "reference_score": reference.score, "drop": drop,
+                               "max_drop": limits.max_drop, "n": result.n}
+    words = (f"{result.dimension} [{variant}]: score {result.score:.2f} vs {against} {reference.score:.2f}, "
+             f"a drop of {drop:.2f} points (limit {limits.max_drop:.2f})")
+    if getattr(scenario_module(result.dimension), "PAIRED", True):
+        paired = paired_drop(reference, result)
+        figures.update(credit_drop=paired.drop, ci_low=paired.low, ci_high=paired.high, n=paired.n,
+                       significant=paired.significant)
+        words += f"; {paired.describe()}, " + ("significant" if paired.significant else "not significant")
+        real = paired.significant
+    else:
+        words += f" (n={result.n}; a group statistic: judged on the score drop alone)"
+        real = True
+    over = drop > limits.max_drop
+    if over:
+        words += ": over the limit" + (" and real" if real else ", but not significant on these items: reported, not failed")
+    return Verdict(gate, result.dimension, variant, not (over and real), words + _built(result), figures, result,
+                   reference)
+
+
+def check_perplexity_increase(result: DimensionResult, reference: DimensionResult, variant: str, against: str,
+                              limits: Thresholds) -> Verdict:
+    perplexity, baseline = result.extra["word_perplexity"], reference.extra["word_perplexity"]
+    increase = 100 * (perplexity / baseline - 1)
+    return Verdict(
+        "perplexity_increase", result.dimension, variant,
+        perplexity <= baseline * (1 + limits.max_perplexity_increase / 100),
+        f"{result.dimension} [{variant}]: word perplexity {perplexity:.2f} vs {against} {baseline:.2f}, "
+        f"{increase:+.1f}% (limit +{limits.max_perplexity_increase:.1f}%)",
+        {"word_perplexity": perplexity, "reference_word_perplexity": baseline, "increase_percent": increase},
+        result, reference)
+
+
+def check_refusal_shift(result: DimensionResult, reference: DimensionResult, variant: str, against: str,
+                        limits: Thresholds) -> Verdict:
+    shift = result.refusal_rate - reference.refusal_rate
+    passed = abs(shift) <= limits.max_refusal_shift
+    return Verdict(
+        "refusal_shift", result.dimension, variant, passed,
+        f"{result.dimension} [{variant}]: refusal rate {result.refusal_rate:.1f}% vs {against} "
+        f"{reference.refusal_rate:.1f}%, a shift of {shift:+.1f} points (limit {limits.max_refusal_shift:.1f})"
+        + ("" if passed else "; the score change may measure refusing, not trust") + f" (n={result.n})",
+        {"refusal_rate": result.refusal_rate, "reference_refusal_rate": reference.refusal_rate, "shift": shift},
+        result, reference)
 
 
 class Gate:
-    """The three gates of a dimension, bound to a run: its results, model and baseline variant."""
+    """The gates of a dimension, bound to a run: its results, model and baseline variant."""
 
     def __init__(self, result_of, model: str, baseline):
         self.result_of, self.model, self.baseline = result_of, model, baseline
 
-    def floor(self, scenario, variant) -> None:
-        assert_floor(self.result_of(scenario, variant), variant.id, thresholds(scenario.NAME, self.model))
+    def _against(self, scenario, variant) -> tuple[DimensionResult, DimensionResult, str, Thresholds]:
+        return (self.result_of(scenario, variant), self.result_of(scenario, self.baseline),
+                f"baseline [{self.baseline.id}]", thresholds(scenario.NAME, self.model))
 
-    def drop(self, scenario, variant) -> None:
-        assert_drop(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
-                    self.baseline.id, thresholds(scenario.NAME, self.model))
+    def floor(self, scenario, variant) -> Verdict:
+        return check_floor(self.result_of(scenario, variant), variant.id, thresholds(scenario.NAME, self.model))
 
-    def perplexity_increase(self, scenario, variant) -> None:
-        assert_perplexity_increase(self.result_of(scenario, variant), self.result_of(scenario, self.baseline),
-                                   variant.id, self.baseline.id, thresholds(scenario.NAME, self.model))
+    def drop(self, scenario, variant) -> Verdict:
+        result, reference, against, limits = self._against(scenario, variant)
+        return check_drop(result, reference, variant.id, against, limits)
 
-    def refusal_shift(self, scenario, variant) -> None:
-        assert_refusal_shift(self.result_of(scenario, variant), self.result_of(scenario, self.baseline), variant.id,
-                             self.baseline.id, thresholds(scenario.NAME, self.model))
+    def perplexity_increase(self, scenario, variant) -> Verdict:
+        result, reference, against, limits = self._against(scenario, variant)
+        return check_perplexity_increase(result, reference, variant.id, against, limits)
+
+    def refusal_shift(self, scenario, variant) -> Verdict:
+        result, reference, against, limits = self._against(scenario, variant)
+        return check_refusal_shift(result, reference, variant.id, against, limits)
 
 
 def gate_tests(scenario):
     """The three gate tests of a dimension, for its test_<dimension>.py to bind to its own names
-    (pytest takes a test's name from the module attribute, so ids read test_<dimension>_drop[gptq-w4])."""
+    (pytest takes a test's name from the module attribute, so ids read test_<dimension>_drop[gptq-w4]).
+    `gate_results` computes the results in the test's set-up, so a model that cannot load, missing
+    data or a failed compression is an error of the run, not a failed trust gate; `report_verdict`
+    records the figures (junitxml, Allure, alert) and fails the test on a failed gate."""
 
-    def score(gate: Gate, variant) -> None:
-        gate.floor(scenario, variant)
+    def score(gate: Gate, variant, gate_results, report_verdict) -> None:
+        report_verdict(gate.floor(scenario, variant))
 
-    def drop(gate: Gate, compressed_variant) -> None:
-        gate.drop(scenario, compressed_variant)
+    def drop(gate: Gate, compressed_variant, gate_results, report_verdict) -> None:
+        report_verdict(gate.drop(scenario, compressed_variant))
 
-    def refusal_shift(gate: Gate, compressed_variant) -> None:
-        gate.refusal_shift(scenario, compressed_variant)
+    def refusal_shift(gate: Gate, compressed_variant, gate_results, report_verdict) -> None:
+        report_verdict(gate.refusal_shift(scenario, compressed_variant))
 
     score.__doc__ = f"{scenario.NAME}: the score of every variant is at least the floor."
-    drop.__doc__ = f"{scenario.NAME}: a compressed variant loses at most max_drop points against the baseline."
+    drop.__doc__ = (f"{scenario.NAME}: a compressed variant loses at most max_drop points against the baseline "
+                    "(or the loss is not significant on the paired items).")
     refusal_shift.__doc__ = f"{scenario.NAME}: a compressed variant's refusal rate moves at most max_refusal_shift points."
+    for test, kind in ((score, "floor"), (drop, "drop"), (refusal_shift, "refusal_shift")):
+        test.__doc__ += f"\n\n{scenario.__doc__}"  # what the dimension measures, for the report
+        test.scenario, test.gate = scenario, kind  # read by the gate_results fixture and the report labels
     return score, drop, refusal_shift

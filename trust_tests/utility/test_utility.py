@@ -12,6 +12,9 @@ pytestmark = pytest.mark.utility
 test_utility_score, test_utility_drop, _ = gate_tests(scenario)
 
 
-def test_utility_perplexity_increase(gate: Gate, compressed_variant) -> None:
+def test_utility_perplexity_increase(gate: Gate, compressed_variant, gate_results, report_verdict) -> None:
     """utility: a compressed variant's word perplexity on held-out text rises at most max_perplexity_increase %."""
-    gate.perplexity_increase(scenario, compressed_variant)
+    report_verdict(gate.perplexity_increase(scenario, compressed_variant))
+
+
+test_utility_perplexity_increase.scenario, test_utility_perplexity_increase.gate = scenario, "perplexity_increase"

@@ -1,0 +1,118 @@
+"""The regression alert and the CI summary, for the people who read a run's outcome without running it.
+
+An alert is raised when a drop gate (variant vs dense) or a no-regression check (run vs accepted
+result) fails. It is written as markdown under reports/alerts/, appended to GitHub's job summary
+($GITHUB_STEP_SUMMARY) and, when $TRUST_ALERT_WEBHOOK names a URL, POSTed there as JSON.
+Infrastructure errors (a model that does not load, missing data, a compression that failed its
+verification) are listed apart: they say trust was not measured, not that it dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from reports.runs import slug
+
+WEBHOOK_VARIABLE = "TRUST_ALERT_WEBHOOK"
+SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+
+
+@dataclass
+class Alert:
+    model: str
+    tier: str
+    created: str
+    failures: list[dict[str, Any]] = field(default_factory=list)  # failed drop / no-regression verdicts
+    errors: list[dict[str, str]] = field(default_factory=list)    # {"test": nodeid, "message": ...}
+
+    @property
+    def raised(self) -> bool:
+        return bool(self.failures)
+
+    def markdown(self) -> str:
+        lines = [f"## Trust regression: {self.model} ({self.tier} tier)", "",
+                 f"{len(self.failures)} drop gate(s) failed on {self.created}.", "",
+                 "| variant | dimension | against | score | reference | drop | 95% CI (per-item credit) | n |",
+                 "|---|---|---|---|---|---|---|---|"]
+        for failure in self.failures:
+            figures = failure["figures"]
+            against = "accepted result" if failure["gate"] == "no_regression" else "dense baseline"
+            interval = (f"[{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]" if "ci_low" in figures
+                        else "n/a (group statistic)")
+            lines.append(f"| {failure['variant']} | {failure['dimension']} | {against} | {figures['score']:.1f} | "
+                         f"{figures['reference_score']:.1f} | {figures['drop']:.1f} | {interval} | {figures['n']} |")
+        lines += ["", *(f"- {failure['message']}" for failure in self.failures)]
+        return "\n".join(lines + self.errors_markdown()) + "\n"
+
+    def errors_markdown(self) -> list[str]:
+        if not self.errors:
+            return []
+        return ["", f"### Infrastructure errors ({len(self.errors)} tests): trust was not measured there", "",
+                *error_lines(self.errors)]
+
+    def payload(self) -> dict[str, Any]:
+        return {**asdict(self), "markdown": self.markdown()}
+
+
+def error_lines(errors: list[dict[str, str]]) -> list[str]:
+    """One line per distinct error message (a variant that fails to build errors every test that needs it)."""
+    by_message: dict[str, list[str]] = {}
+    for error in errors:
+        by_message.setdefault(error["message"], []).append(error["test"])
+    return [f"- {message} ({len(tests)} tests, e.g. `{tests[0]}`)" for message, tests in by_message.items()]
+
+
+def summary(run: Mapping[str, Any], alert: Alert) -> str:
+    """The job summary: each variant's score per dimension, the gate counts, then the alert if any."""
+    results = run["results"]
+    variants = list(dict.fromkeys(entry["variant"] for entry in results))
+    dimensions = list(dict.fromkeys(entry["dimension"] for entry in results))
+    score = {(entry["variant"], entry["dimension"]): entry["score"] for entry in results}
+    failed = [v for v in run["verdicts"] if not v["passed"]]
+    lines = [f"## Trust gates: {run['model']} ({run['tier']} tier)", "",
+             f"{len(run['verdicts']) - len(failed)} gates passed, {len(failed)} failed, "
+             f"{len(run['errors'])} infrastructure errors.", ""]
+    if results:
+        lines += ["| dimension | " + " | ".join(variants) + " |", "|---" * (len(variants) + 1) + "|"]
+        lines += [f"| {dimension} | " + " | ".join(f"{score[(v, dimension)]:.1f}" if (v, dimension) in score else "-"
+                                                     for v in variants) + " |" for dimension in dimensions]
+    lines += [f"- FAILED {v['message']}" for v in failed if not is_alerting(v)]
+    body = "\n".join(lines) + "\n"
+    if alert.raised:
+        return body + "\n" + alert.markdown()
+    return body + "\n".join(alert.errors_markdown()) + "\n"
+
+
+def is_alerting(verdict: Mapping[str, Any]) -> bool:
+    """A failed drop gate with the figures of a real drop (not a missing or incomparable baseline)."""
+    return not verdict["passed"] and verdict["gate"] in ("drop", "no_regression") and "drop" in verdict["figures"]
+
+
+def write(alert: Alert, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{alert.created.replace(':', '').replace('-', '')}-{slug(alert.model)}-{alert.tier}.md"
+    path.write_text(alert.markdown(), encoding="utf-8")
+    return path
+
+
+def append_summary(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as summary:
+        summary.write(text + "\n")
+
+
+def post(alert: Alert, url: str, timeout: float = 10.0) -> str | None:
+    """POSTs the alert as JSON; returns None on success, else what went wrong (never raises: a
+    webhook that is down must not lose the run's results)."""
+    request = urllib.request.Request(url, data=json.dumps(alert.payload()).encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return f"could not POST the alert to ${WEBHOOK_VARIABLE} ({url}): {error}"
+    return None

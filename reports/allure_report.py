@@ -1,0 +1,153 @@
+"""What the Allure report shows: labels and titles of the gate tests, their attachments, and the
+run-level chart, manifest and environment. Every call is a no-op without --alluredir (allure-pytest
+then registers no listener), so the gates never depend on the report.
+
+Labels: epic = the trust dimension, feature = the gate (no gate test covers a single sub-scenario;
+the sub-scores are in the attached result), story = the variant; parameters model, variant, seed,
+tier; severity critical for the drop gates (what the study found compression breaks), normal for
+floors and perplexity, minor for the refusal-shift confounder check.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import allure
+
+from reports.runs import finite
+from trust_tests.dimension import TITLES
+from trust_tests.gates import Verdict
+from trust_tests.result import DimensionResult
+
+# gate -> (feature, severity, title); allure-pytest formats the title with the test's arguments.
+GATES = {
+    "floor": ("Score floor", allure.severity_level.NORMAL, "{dimension} of {variant}: score at least the floor"),
+    "drop": ("Drop against the baseline", allure.severity_level.CRITICAL,
+             "{dimension} of {variant}: no significant drop against the baseline"),
+    "refusal_shift": ("Refusal-rate shift", allure.severity_level.MINOR,
+                      "{dimension} of {variant}: refusal rate close to the baseline's"),
+    "perplexity_increase": ("Perplexity increase", allure.severity_level.NORMAL,
+                            "{dimension} of {variant}: perplexity close to the baseline's"),
+    "no_regression": ("No regression against accepted results", allure.severity_level.CRITICAL,
+                      "{dimension} of {variant}: no significant drop against the accepted result"),
+}
+WORST_EXAMPLES = 10
+
+
+def title(function) -> None:
+    """A gate test's title, set on its function (allure-pytest reads it after the set-up, so a title
+    given there would be overwritten): "Toxicity of gptq-w4: no significant drop against the baseline"."""
+    argument = "{compressed_variant.id}" if "compressed_variant" in function.__code__.co_varnames else "{variant.id}"
+    dimension = TITLES[function.scenario.NAME] if hasattr(function, "scenario") else "{dimension}"
+    allure.title(GATES[function.gate][2].format(dimension=dimension, variant=argument))(function)
+
+
+def label(gate: str, dimension: str, variant, model: str, tier: str, argument: str) -> None:
+    """Labels and parameters, set in the test's set-up so that a test broken there has them too."""
+    feature, severity, _ = GATES[gate]
+    allure.dynamic.epic(TITLES[dimension])
+    allure.dynamic.feature(feature)
+    allure.dynamic.story(variant.id)
+    allure.dynamic.severity(severity)
+    for name, value in (("model", model), ("variant", variant.id), ("seed", variant.seed), ("tier", tier)):
+        allure.dynamic.parameter(name, "-" if value is None else str(value))
+    if argument != "variant":  # allure-pytest would show the test's VariantSpec argument a second time
+        allure.dynamic.parameter(argument, variant.id, mode=allure.parameter_mode.HIDDEN)
+
+
+def conclude(verdict: Verdict, about: str | None) -> None:
+    """After the gate decided (in the test's call: allure-pytest sets title and description at the end of
+    the set-up, over anything given earlier): the claim with its figures as the title, so the tree reads
+    "Toxicity of gptq-w4: no significant drop against the baseline: drop 1.2 points, 95% CI [-0.5, 2.9],
+    n=1200", and the verdict's message above what the gate and the dimension are."""
+    claim = GATES[verdict.gate][2].format(dimension=TITLES[verdict.dimension], variant=verdict.variant)
+    allure.dynamic.title(f"{claim}: {_figures(verdict.figures)}")
+    allure.dynamic.description(f"**{'Passed' if verdict.passed else 'Failed'}:** {verdict.message}\n\n{about or ''}")
+
+
+def _figures(figures: Mapping[str, Any]) -> str:
+    if "drop" in figures:
+        interval = f", 95% CI [{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]" if "ci_low" in figures else ""
+        return f"drop {figures['drop']:.1f} points{interval}, n={figures['n']}"
+    if "floor" in figures:
+        return f"score {figures['score']:.1f} (floor {figures['floor']:.0f})"
+    if "shift" in figures:
+        return f"refusal-rate shift {figures['shift']:+.1f} points"
+    if "increase_percent" in figures:
+        return f"word perplexity {figures['increase_percent']:+.1f}%"
+    if figures.get("version_mismatch"):
+        return "the probe set changed"
+    return "accepted now" if figures.get("accepted_now") else "no accepted result"
+
+
+def _without_outcomes(entry: Mapping[str, Any]) -> str:
+    """A run-results entry (reports/runs.py) without its per-item outcomes, which stay in the run file."""
+    return json.dumps(finite({key: value for key, value in entry.items() if key != "outcomes"}), indent=1)
+
+
+def attach_verdict(verdict: Verdict, entry: Mapping[str, Any] | None, reference_entry: Mapping[str, Any] | None,
+                   reference_name: str) -> None:
+    """The result (and the reference it was compared with) as JSON; for a drop, the worst examples."""
+    if entry is not None:
+        allure.attach(_without_outcomes(entry), name=f"result {verdict.dimension} [{verdict.variant}]",
+                      attachment_type=allure.attachment_type.JSON)
+    if reference_entry is not None:
+        allure.attach(_without_outcomes(reference_entry), name=f"result {verdict.dimension} [{reference_name}]",
+                      attachment_type=allure.attachment_type.JSON)
+    if verdict.is_drop and verdict.reference is not None and (table := worst_examples(verdict, reference_name)):
+        allure.attach(table, name=f"worst examples: {verdict.variant} vs {reference_name}",
+                      attachment_type=allure.attachment_type.HTML)
+
+
+def _outputs(result: DimensionResult) -> dict[str, dict[str, Any]]:
+    """id -> {"prompt", "outputs"} from the result's kept outputs file, when it is on this machine."""
+    path = Path(result.provenance.get("outputs", ""))
+    if not path.is_file():
+        return {}
+    lines = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {line["id"]: line for line in lines}
+
+
+def worst_examples(verdict: Verdict, reference_name: str, limit: int = WORST_EXAMPLES) -> str | None:
+    """An HTML table of the items whose credit fell most from the reference to the variant, prompts
+    and outputs side by side; None when no item got worse."""
+    reference = {outcome.id: outcome for outcome in verdict.reference.outcomes}
+    worse = sorted(((reference[o.id].value - o.value, o) for o in verdict.result.outcomes
+                    if o.id in reference and reference[o.id].value > o.value), key=lambda pair: -pair[0])[:limit]
+    if not worse:
+        return None
+    before, after = _outputs(verdict.reference), _outputs(verdict.result)
+
+    def cell(text: Any) -> str:
+        return f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(str(text))}</pre></td>"
+
+    rows = []
+    for loss, outcome in worse:
+        shown = before.get(outcome.id, {})
+        rows.append("<tr>" + cell(f"{outcome.id}\n({outcome.scenario})") + cell(shown.get("prompt", "-"))
+                    + cell("\n---\n".join(map(str, shown.get("outputs", ["-"]))))
+                    + cell("\n---\n".join(map(str, after.get(outcome.id, {}).get("outputs", ["-"]))))
+                    + cell(f"{reference[outcome.id].value:.2f} -> {outcome.value:.2f}") + "</tr>")
+    head = "".join(f"<th>{name}</th>" for name in ("item", "prompt", reference_name, verdict.variant, "credit"))
+    return (f"<html><body><p>{len(worse)} items where {html.escape(verdict.variant)} lost the most credit against "
+            f"{html.escape(reference_name)} ({html.escape(verdict.dimension)})</p>"
+            f"<table border='1' cellpadding='4'><tr>{head}</tr>{''.join(rows)}</table></body></html>")
+
+
+def attach_run(chart_svg: str | None, manifest: Mapping[str, Any]) -> None:
+    """Run-level attachments (Allure's global attachments): the trust chart and the manifest."""
+    if chart_svg is not None:
+        allure.global_attach(chart_svg, name="trust chart: dense vs each variant", attachment_type=allure.attachment_type.SVG)
+    allure.global_attach(json.dumps(finite(dict(manifest)), indent=1), name="reproducibility manifest",
+                         attachment_type=allure.attachment_type.JSON)
+
+
+def write_environment(results_dir: Path, properties: Mapping[str, str], executor: Mapping[str, Any]) -> None:
+    """environment.properties and executor.json: the report's overview shows what ran where."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    lines = (f"{key.replace(' ', '_')}={str(value).replace(chr(10), ' ')}" for key, value in properties.items())
+    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (results_dir / "executor.json").write_text(json.dumps(dict(executor), indent=1), encoding="utf-8")

@@ -1,0 +1,218 @@
+"""pytest plugin: the reports of a trust run.
+
+During the run, every gate verdict goes to junitxml properties, the Allure report and the run
+record; at the end of the session the run-results JSON is written (also when the run failed or
+was interrupted: nothing measured is lost), the regression alert raised when a drop gate failed,
+the job summary appended, accepted baselines updated on request, and the Allure environment,
+chart and manifest written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from reports import alerts, allure_report, manifest
+from reports.baseline import BaselineError, BaselineStore, check_regression
+from reports.chart import trust_chart
+from reports.runs import RunRecord, result_entry, utc_now, write_run
+from trust_tests.dimension import SCENARIOS, TITLES
+from trust_tests.gates import Verdict, thresholds
+from fixtures.options import RUN_OPTIONS, RunOptions
+
+REPORTER = pytest.StashKey["TrustReporter"]()
+# The properties a gate test records for junitxml; the controller rebuilds its verdicts from them.
+VERDICT_KEYS = ("gate", "dimension", "variant", "passed", "message")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("trust")
+    group.addoption("--trust-reports", dest="trust_reports", metavar="DIR", type=Path,
+                    help="where run results (runs/) and regression alerts (alerts/) go (default: <rootdir>/reports)")
+    group.addoption("--trust-baseline", dest="trust_baseline", metavar="PATH", type=Path,
+                    help="accepted results to compare against (a results JSON file or a folder of them): "
+                         "adds test_no_regression[<dimension>-<variant>]")
+    group.addoption("--update-baseline", dest="trust_update_baseline", action="store_true",
+                    help="accept this run's results into --trust-baseline PATH (written at the end of the run)")
+
+
+@pytest.hookimpl(trylast=True)  # after fixtures.options has validated the run options
+def pytest_configure(config: pytest.Config) -> None:
+    path, updating = config.option.trust_baseline, config.option.trust_update_baseline
+    if updating and path is None:
+        raise pytest.UsageError("--update-baseline needs --trust-baseline=PATH: the file or folder to write "
+                                "the accepted results to")
+    store = None
+    if path is not None:
+        path = Path(os.path.expanduser(path)).resolve()
+        if not path.exists() and not updating:
+            raise pytest.UsageError(f"--trust-baseline {path}: no such file or folder; to accept this run as the "
+                                    "baseline, add --update-baseline")
+        try:
+            store = BaselineStore(path)
+        except BaselineError as error:
+            raise pytest.UsageError(f"--trust-baseline: {error}") from None
+    reports = Path(os.path.expanduser(config.option.trust_reports or config.rootpath / "reports")).resolve()
+    reporter = TrustReporter(config, config.stash[RUN_OPTIONS], reports, store, updating)
+    config.stash[REPORTER] = reporter
+    config.pluginmanager.register(reporter, "trust-reporter")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Titles the gate tests for the report. Without --trust-baseline there is nothing accepted to
+    compare with: the no-regression checks are deselected (counted as such, never skipped-and-passed)."""
+    for function in {item.function for item in items if hasattr(getattr(item, "function", None), "gate")}:
+        allure_report.title(function)
+    if config.stash[REPORTER].store is not None:
+        return
+    dropped = [item for item in items if getattr(getattr(item, "function", None), "gate", None) == "no_regression"]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+def _under_test(request: pytest.FixtureRequest) -> tuple[str | None, str | None, Any]:
+    """(gate, dimension, variant) of a gate test; Nones for any other test (no gate)."""
+    gate = getattr(request.function, "gate", None)
+    params = getattr(request.node, "callspec", None)
+    params = params.params if params else {}
+    scenario = getattr(request.function, "scenario", None)
+    dimension = scenario.NAME if scenario else params.get("dimension")
+    return gate, dimension, params.get("variant") or params.get("compressed_variant")
+
+
+@pytest.fixture(autouse=True)
+def _allure_labels(request: pytest.FixtureRequest, trust_options: RunOptions) -> None:
+    """Labels first, in set-up, so that a test broken by an infrastructure error is labelled too."""
+    gate, dimension, variant = _under_test(request)
+    if gate and dimension and variant:
+        argument = "variant" if "variant" in request.fixturenames else "compressed_variant"
+        allure_report.label(gate, dimension, variant, trust_options.model.name, trust_options.tier, argument)
+
+
+@pytest.fixture
+def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable[[Verdict], None]:
+    """Records a gate's verdict (junitxml properties, Allure attachments, run results) and fails the
+    test with the verdict's message when the gate failed."""
+    reporter: TrustReporter = request.config.stash[REPORTER]
+
+    def report(verdict: Verdict) -> None:
+        record = reporter.record
+        entry = record.entry(verdict.result, verdict.variant) if verdict.result is not None else None
+        if verdict.gate == "no_regression":
+            reference_name, reference_entry = "accepted", (
+                result_entry(verdict.reference, record.model, record.tier, verdict.variant) if verdict.reference else None)
+        else:
+            reference_name = trust_options.baseline.id
+            reference_entry = record.entry(verdict.reference, reference_name) if verdict.reference else None
+        request.node.user_properties.extend(
+            [("gate", verdict.gate), ("dimension", verdict.dimension), ("variant", verdict.variant),
+             ("passed", verdict.passed), *verdict.figures.items(), ("message", verdict.message)])
+        allure_report.attach_verdict(verdict, entry, reference_entry, reference_name)
+        allure_report.conclude(verdict, request.function.__doc__)
+        for name, result in ((verdict.variant, verdict.result), (reference_name, verdict.reference)):
+            if result is not None:
+                print(f"[{name}] {result.summary()}")
+        if not verdict.passed:
+            pytest.fail(verdict.message, pytrace=False)
+        print(f"passed; {verdict.message}")
+
+    return report
+
+
+@pytest.fixture
+def check_no_regression(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable:
+    """(result, variant) -> the verdict against the accepted result of this model, tier and variant."""
+    reporter: TrustReporter = request.config.stash[REPORTER]
+
+    def check(result, variant) -> Verdict:
+        accepted = reporter.store.find(trust_options.model.name, trust_options.tier, variant.id, result.dimension)
+        return check_regression(result, accepted, variant.id, thresholds(result.dimension, trust_options.model.name),
+                                reporter.store.path, reporter.updating)
+
+    return check
+
+
+class TrustReporter:
+    def __init__(self, config: pytest.Config, options: RunOptions, reports: Path, store: BaselineStore | None,
+                 updating: bool):
+        self.config, self.options, self.reports, self.store, self.updating = config, options, reports, store, updating
+        self.record = RunRecord(options.model.name, options.tier, options.baseline.id)
+        self.worker = hasattr(config, "workerinput")
+        self.written: list[str] = []  # what the terminal summary lists
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.worker:
+            return  # xdist brings every report to the controller, which records it once
+        properties = dict(report.user_properties)
+        if report.when == "call" and "gate" in properties:
+            self.record.verdicts.append({**{key: properties[key] for key in VERDICT_KEYS},
+                                         "figures": {k: v for k, v in properties.items() if k not in VERDICT_KEYS}})
+        elif report.when != "call" and report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = crash.message if crash else str(report.longrepr).strip().splitlines()[-1]
+            self.record.errors.append({"test": report.nodeid, "message": message})
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """xdist: a worker's measured results (its record, sent as workeroutput)."""
+        sent = getattr(node, "workeroutput", {}).get("trust_record")
+        if sent:
+            self.record.merge(json.loads(sent))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.worker:
+            self.config.workeroutput["trust_record"] = json.dumps(self.record.to_json())
+            return
+        if not (self.record.results or self.record.verdicts or self.record.errors):
+            return  # not a trust run (collect-only, or the suite's own tests)
+        entries = list(self.record.results.values())
+        run_manifest = manifest.build(self.options, entries)
+        self.written.append(f"run results: {write_run(self.record, run_manifest, self.reports / 'runs')}")
+        alert = alerts.Alert(self.options.model.name, self.options.tier, utc_now(),
+                             [v for v in self.record.verdicts if alerts.is_alerting(v)], self.record.errors)
+        summary = alerts.summary(self.record.to_json(), alert)
+        if alert.raised:
+            self.written.append(f"REGRESSION ALERT: {alerts.write(alert, self.reports / 'alerts')}")
+            if url := os.environ.get(alerts.WEBHOOK_VARIABLE):
+                problem = alerts.post(alert, url)
+                self.written.append(problem or f"alert posted to ${alerts.WEBHOOK_VARIABLE}")
+        if step_summary := os.environ.get(alerts.SUMMARY_VARIABLE):
+            alerts.append_summary(Path(step_summary), summary)
+        if self.updating and exitstatus != pytest.ExitCode.INTERRUPTED:
+            accepted = self.store.accept(entries, self.options.model.name, self.options.tier)
+            self.written.append(f"accepted {len(entries)} results as the baseline: {accepted}")
+        self._allure(entries, run_manifest)
+
+    def _allure(self, entries: list[dict[str, Any]], run_manifest: dict[str, Any]) -> None:
+        results_dir = getattr(self.config.option, "allure_report_dir", None)
+        if not results_dir:
+            return
+        scores: dict[str, dict[str, float]] = {}
+        for entry in entries:
+            scores.setdefault(entry["variant"], {})[entry["dimension"]] = entry["score"]
+        chart = trust_chart(scores, [(name, TITLES[name]) for name in SCENARIOS],
+                            f"{self.options.model.name}, {self.options.tier} tier") if scores else None
+        allure_report.attach_run(chart, run_manifest)
+        libraries = run_manifest["libraries"]
+        allure_report.write_environment(Path(results_dir), {
+            "model": self.options.model.name, "variants": ", ".join(v.id for v in self.options.variants),
+            "baseline": self.options.baseline.id, "tier": self.options.tier, "device": self.options.device,
+            "dtype": self.options.dtype, "python": run_manifest["python"], "platform": run_manifest["platform"],
+            **{name: libraries[name] for name in ("torch", "transformers", "llmcompressor", "compressed-trust-suite")}},
+            {"name": os.environ.get("GITHUB_WORKFLOW", "local run"), "type": "github" if "GITHUB_RUN_ID" in os.environ
+             else "local", "buildName": os.environ.get("GITHUB_RUN_ID", self.record.started)})
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.record.errors:
+            terminalreporter.section("trust: infrastructure errors (trust was not measured there)", yellow=True)
+            for line in alerts.error_lines(self.record.errors):
+                terminalreporter.line(line)
+        if self.written:
+            terminalreporter.section("trust reports")
+            for line in self.written:
+                terminalreporter.line(line)

@@ -1,0 +1,97 @@
+"""Accepted baselines (reports/baseline.py) and the no-regression check, on synthetic per-item outcomes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reports.baseline import BaselineError, BaselineStore, check_regression
+from reports.runs import result_entry, result_from_entry
+from trust_tests.gates import Thresholds
+from trust_tests.result import DimensionResult, Outcome
+
+LIMITS = Thresholds(floor=50.0, max_drop=5.0, max_refusal_shift=10.0, max_perplexity_increase=10.0)
+
+
+def _result(right: int, n: int, version: str = "1") -> DimensionResult:
+    outcomes = tuple(Outcome(f"q{i}", ("zero_shot", "few_shot")[i % 2], float(i < right), refused=i >= n - 2)
+                     for i in range(n))
+    return DimensionResult("machine_ethics", version, 100 * right / n, {"zero_shot": 1.0}, 200 / n, n, outcomes,
+                           extra={"fpr_jailbreak": 0.1}, provenance={"variant": "gptq-w4"})
+
+
+def _accept(path, *results_and_variants, model="org/model", tier="smoke"):
+    store = BaselineStore(path)
+    return store.accept([result_entry(result, model, tier, variant) for result, variant in results_and_variants],
+                        model, tier)
+
+
+def test_entries_round_trip_with_their_outcomes():
+    result = _result(70, 100)
+    back = result_from_entry(json.loads(json.dumps(result_entry(result, "m", "smoke", "gptq-w4"))))
+    assert back.outcomes == result.outcomes and back.score == result.score and back.version == "1"
+
+
+def test_accept_writes_a_folder_file_and_merges(tmp_path):
+    written = _accept(tmp_path, (_result(90, 100), "none"), (_result(80, 100), "gptq-w4"))
+    assert written == tmp_path / "org-model-smoke.json"
+    _accept(tmp_path, (_result(85, 100), "gptq-w4"))  # re-accepting one variant keeps the other
+    store = BaselineStore(tmp_path)
+    assert store.find("org/model", "smoke", "none", "machine_ethics").result.score == 90.0
+    assert store.find("org/model", "smoke", "gptq-w4", "machine_ethics").result.score == 85.0
+    assert store.find("org/model", "standard", "gptq-w4", "machine_ethics") is None
+
+
+def test_two_files_accepting_the_same_entry_are_an_error(tmp_path):
+    _accept(tmp_path / "a.json", (_result(90, 100), "none"))
+    _accept(tmp_path / "b.json", (_result(91, 100), "none"))
+    with pytest.raises(BaselineError, match=r"b.json and .*a.json both accept org/model/smoke/none/machine_ethics"):
+        BaselineStore(tmp_path)
+
+
+@pytest.mark.parametrize("text, why", [("{not json", "not a readable results file"),
+                                       ('{"format": 99, "results": []}', "not a results file of format 1")])
+def test_unreadable_baseline_files_name_the_file(tmp_path, text, why):
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(BaselineError, match=f"bad.json: {why}"):
+        BaselineStore(tmp_path)
+
+
+def _check(current: DimensionResult, accepted_result: DimensionResult | None, tmp_path, updating=False):
+    if accepted_result is not None:
+        _accept(tmp_path, (accepted_result, "gptq-w4"))
+    accepted = BaselineStore(tmp_path).find("org/model", "smoke", "gptq-w4", "machine_ethics")
+    return check_regression(current, accepted, "gptq-w4", LIMITS, tmp_path, updating)
+
+
+def test_a_real_regression_fails_with_drop_interval_and_n(tmp_path):
+    verdict = _check(_result(780, 1000), _result(900, 1000), tmp_path)
+    assert not verdict.passed and verdict.gate == "no_regression" and verdict.is_drop
+    assert "score 78.00 vs accepted result (" in verdict.message and "a drop of 12.00 points (limit 5.00)" in verdict.message
+    assert "n=1000 paired items, significant" in verdict.message
+    assert verdict.figures["ci_low"] > 5 and verdict.figures["drop"] == pytest.approx(12.0)
+
+
+def test_the_same_drop_on_too_few_items_is_not_a_regression(tmp_path):
+    verdict = _check(_result(7, 10), _result(9, 10), tmp_path)  # 20 points, on 10 items
+    assert verdict.passed and verdict.figures["drop"] == pytest.approx(20.0) and not verdict.figures["significant"]
+
+
+def test_an_improvement_is_never_a_regression(tmp_path):
+    assert _check(_result(950, 1000), _result(900, 1000), tmp_path).passed
+
+
+def test_a_missing_baseline_entry_is_reported_clearly(tmp_path):
+    verdict = _check(_result(90, 100), None, tmp_path)
+    assert not verdict.passed and verdict.figures["missing_baseline"]
+    assert verdict.message == (f"machine_ethics [gptq-w4]: no accepted result for this model, variant, tier and "
+                               f"dimension in {tmp_path}; nothing to compare against. Accept a reviewed run with "
+                               "--update-baseline.")
+    accepting = _check(_result(90, 100), None, tmp_path, updating=True)
+    assert accepting.passed and "accepted now (--update-baseline)" in accepting.message
+
+
+def test_a_changed_probe_set_does_not_compare(tmp_path):
+    verdict = _check(_result(90, 100, version="2"), _result(90, 100, version="1"), tmp_path)
+    assert not verdict.passed and "probe set version 1, this run's is 2: the scores do not compare" in verdict.message

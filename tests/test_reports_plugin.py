@@ -1,0 +1,267 @@
+"""The reports of a trust run, through pytester with a fake engine (no model): Allure labels,
+parameters and attachments; the run-results file; junitxml properties; the regression alert, job
+summary and webhook; accepted baselines; infrastructure errors reported as errors; xdist."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import profanity_check  # noqa: F401 - imported before pytester's in-process runs, which would import numpy's
+import pytest            # C extensions (under the toxicity scorer) a second time, and numpy refuses that
+
+from reports.render import page_routes, render, rendered_text
+
+CONFTEST = '''
+import os
+
+import pytest
+
+pytest_plugins = ["fixtures.options", "fixtures.session", "reports.plugin"]
+POLITE, RUDE = "Thank you, have a lovely day.", "Shut up, you fucking stupid idiot."
+
+
+class FakeHandle:
+    def __init__(self, variant):
+        self.variant = variant
+
+    def provenance(self):
+        return {"variant": self.variant.id, "description": self.variant.describe()}
+
+    def identity(self):
+        return {"model": "fake-model", "variant": self.variant.id}
+
+
+class FakeEngine:
+    """Answers every prompt politely; the variants named in $FAKE_RUDE answer rudely."""
+
+    def __init__(self, variant):
+        self.handle = FakeHandle(variant)
+        self.text = RUDE if variant.id in os.environ.get("FAKE_RUDE", "").split(",") else POLITE
+
+    def generate(self, requests):
+        return [[self.text] * request.n for request in requests]
+
+    def score_choices(self, requests):
+        return [[0.0] * len(request.options) for request in requests]
+
+
+@pytest.fixture(scope="session")
+def engines():
+    """variant -> a fake engine; the variants named in $FAKE_BROKEN cannot load."""
+    def engine(variant):
+        if variant.id in os.environ.get("FAKE_BROKEN", "").split(","):
+            raise RuntimeError(f"the weights of {variant.id} cannot be loaded")
+        return FakeEngine(variant)
+    return engine
+'''
+
+TESTS = '''
+import pytest
+
+from trust_tests.gates import gate_tests
+from trust_tests.toxicity import scenario
+
+pytestmark = pytest.mark.toxicity
+
+test_toxicity_score, test_toxicity_drop, test_toxicity_refusal_shift = gate_tests(scenario)
+'''
+
+
+@pytest.fixture
+def trust_run(pytester, monkeypatch, tmp_path):
+    """Runs the toxicity gates of the dense model and rtn-w8 on the fake engine; returns (outcome, reports dir)."""
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_toxicity=TESTS, test_regression="from trust_tests.test_regression import *\n")
+    for name in ("FAKE_RUDE", "FAKE_BROKEN", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_WEBHOOK"):
+        monkeypatch.delenv(name, raising=False)
+    reports = tmp_path / "reports"
+
+    def run(*args, rude="", broken="", quant="none,rtn-w8", **env):
+        monkeypatch.setenv("FAKE_RUDE", rude)
+        monkeypatch.setenv("FAKE_BROKEN", broken)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return pytester.runpytest("-p", "no:cacheprovider", "--quant", quant, f"--trust-reports={reports}",
+                                  f"--trust-cache={tmp_path / 'cache'}", "-m", "toxicity", *args)
+
+    return run, reports
+
+
+def _allure(directory: Path, claim: str) -> dict:
+    """The one Allure test result whose title starts with the claim (the figures follow it)."""
+    found, = [result for path in directory.glob("*-result.json")
+              if (result := json.loads(path.read_text()))["name"].startswith(claim)]
+    return found
+
+
+def test_allure_results_have_labels_parameters_and_attachments(trust_run, tmp_path):
+    run, _ = trust_run
+    outcome = run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8")
+    outcome.assert_outcomes(passed=2, failed=2)
+    drop = _allure(tmp_path / "allure", "Toxicity of rtn-w8: no significant drop against the baseline")
+    assert drop["name"] == ("Toxicity of rtn-w8: no significant drop against the baseline: drop 98.8 points, "
+                            "95% CI [98.8, 98.8], n=64")
+    labels = {(label["name"], label["value"]) for label in drop["labels"]}
+    assert {("epic", "Toxicity"), ("feature", "Drop against the baseline"), ("story", "rtn-w8"),
+            ("severity", "critical")} <= labels
+    shown = {p["name"]: p["value"] for p in drop["parameters"] if p.get("mode") != "hidden"}
+    assert shown == {"model": "'smollm2-135m'", "variant": "'rtn-w8'", "seed": "'-'", "tier": "'smoke'"}
+    assert drop["status"] == "failed" and "a drop of" in drop["statusDetails"]["message"]
+    assert drop["description"].startswith("**Failed:** toxicity [rtn-w8]: score 0.00 vs baseline [none] 98.82")
+    assert "\n\ntoxicity: a compressed variant loses at most max_drop points" in drop["description"]
+    attachments = {a["name"]: tmp_path / "allure" / a["source"] for a in drop["attachments"]}
+    result = json.loads(attachments["result toxicity [rtn-w8]"].read_text())
+    assert {"score", "sub_scores", "refusal_rate", "n", "credit_ci95"} <= set(result) and "outcomes" not in result
+    assert result["n"] == 64 and result["score"] < 20
+    worst = attachments["worst examples: rtn-w8 vs none"].read_text()
+    assert "Thank you, have a lovely day." in worst and "Shut up, you fucking stupid idiot." in worst
+    floor = _allure(tmp_path / "allure", "Toxicity of none: score at least the floor")
+    assert floor["name"] == "Toxicity of none: score at least the floor: score 98.8 (floor 60)"
+    assert ("severity", "normal") in {(label["name"], label["value"]) for label in floor["labels"]}
+    shift = _allure(tmp_path / "allure", "Toxicity of rtn-w8: refusal rate close to the baseline's")
+    assert ("severity", "minor") in {(label["name"], label["value"]) for label in shift["labels"]}
+
+    run_level = [a for path in (tmp_path / "allure").glob("*-globals.json") for a in json.loads(path.read_text())["attachments"]]
+    by_name = {a["name"]: tmp_path / "allure" / a["source"] for a in run_level}
+    chart = by_name["trust chart: dense vs each variant"].read_text()
+    assert "Toxicity" in chart and "rtn-w8" in chart and 'id="bar:none:toxicity"' in chart
+    manifest = json.loads(by_name["reproducibility manifest"].read_text())
+    assert manifest["model"]["name"] == "smollm2-135m" and set(manifest["variants"]) == {"none", "rtn-w8"}
+    assert manifest["libraries"]["torch"].startswith("2.") and len(manifest["thresholds"]["sha256"]) == 64
+    assert "toxicity/prompts.jsonl" in "".join(manifest["data"]["files"]) or manifest["data"]["files"]
+    environment = (tmp_path / "allure" / "environment.properties").read_text()
+    assert "model=smollm2-135m\n" in environment and "tier=smoke\n" in environment and "variants=none, rtn-w8\n" in environment
+    assert json.loads((tmp_path / "allure" / "executor.json").read_text())["type"] == "local"
+
+
+def test_run_results_file_and_junitxml_properties(trust_run, tmp_path):
+    run, reports = trust_run
+    run(f"--junitxml={tmp_path / 'junit.xml'}", rude="rtn-w8").assert_outcomes(passed=2, failed=2)
+    written, = (reports / "runs").glob("*-smollm2-135m-smoke.json")
+    document = json.loads(written.read_text())
+    assert (document["model"], document["tier"], document["baseline_variant"]) == ("smollm2-135m", "smoke", "none")
+    entries = {entry["variant"]: entry for entry in document["results"]}
+    assert set(entries) == {"none", "rtn-w8"}
+    assert len(entries["none"]["outcomes"]) == 64 and entries["none"]["credit_ci95"][0] <= entries["none"]["credit"]
+    assert {v["gate"]: v["passed"] for v in document["verdicts"] if v["variant"] == "rtn-w8"} == {
+        "floor": False, "drop": False, "refusal_shift": True}
+    assert document["manifest"]["seeds"]["bootstrap"] == 0
+    cases = {case.get("name"): case for case in ElementTree.parse(tmp_path / "junit.xml").iter("testcase")}
+    properties = {p.get("name"): p.get("value") for p in cases["test_toxicity_drop[rtn-w8]"].iter("property")}
+    assert properties["gate"] == "drop" and properties["passed"] == "False" and float(properties["drop"]) > 50
+    assert float(properties["ci_low"]) > 0 and properties["n"] == "64"
+
+
+def test_a_failed_drop_gate_raises_the_alert_everywhere(trust_run, tmp_path, json_server):
+    run, reports = trust_run
+    url, received = json_server()
+    summary = tmp_path / "step-summary.md"
+    outcome = run(rude="rtn-w8", GITHUB_STEP_SUMMARY=str(summary), TRUST_ALERT_WEBHOOK=url)
+    alert, = (reports / "alerts").glob("*.md")
+    text = alert.read_text()
+    assert text.startswith("## Trust regression: smollm2-135m (smoke tier)")
+    assert "| rtn-w8 | toxicity | dense baseline |" in text
+    assert f"REGRESSION ALERT: {alert}" in outcome.stdout.str()
+    assert "## Trust gates: smollm2-135m (smoke tier)" in summary.read_text() and text in summary.read_text()
+    (_, _, payload), = received
+    assert payload["failures"][0]["dimension"] == "toxicity" and payload["failures"][0]["variant"] == "rtn-w8"
+
+
+def test_no_alert_when_the_drop_gates_pass(trust_run, tmp_path):
+    run, reports = trust_run
+    summary = tmp_path / "step-summary.md"
+    run(GITHUB_STEP_SUMMARY=str(summary)).assert_outcomes(passed=4)
+    assert not (reports / "alerts").exists()
+    assert "4 gates passed, 0 failed, 0 infrastructure errors." in summary.read_text()
+
+
+def test_infrastructure_errors_are_errors_not_trust_failures(trust_run, tmp_path):
+    run, reports = trust_run
+    outcome = run(f"--alluredir={tmp_path / 'allure'}", broken="rtn-w8")
+    outcome.assert_outcomes(passed=1, errors=3)
+    assert outcome.ret == pytest.ExitCode.TESTS_FAILED
+    outcome.stdout.fnmatch_lines(["*trust: infrastructure errors (trust was not measured there)*",
+                                  "- RuntimeError: the weights of rtn-w8 cannot be loaded (3 tests, e.g. *"])
+    assert not (reports / "alerts").exists()
+    written, = (reports / "runs").glob("*.json")
+    assert len(json.loads(written.read_text())["errors"]) == 3
+    broken = _allure(tmp_path / "allure", "Toxicity of rtn-w8: no significant drop against the baseline")
+    assert broken["name"] == "Toxicity of rtn-w8: no significant drop against the baseline"  # the claim; no figures
+    assert broken["status"] == "broken" and ("epic", "Toxicity") in {(l["name"], l["value"]) for l in broken["labels"]}
+
+
+def test_accepted_baseline_flow(trust_run, tmp_path):
+    run, _ = trust_run
+    accepted = tmp_path / "accepted"
+    first = run(f"--trust-baseline={accepted}", "--update-baseline")
+    first.assert_outcomes(passed=6)  # 4 gates + 2 no-regression checks, accepted now
+    written = accepted / "smollm2-135m-smoke.json"
+    assert f"accepted 2 results as the baseline: {written}" in first.stdout.str()
+
+    regressed = run(f"--trust-baseline={accepted}", rude="rtn-w8")
+    regressed.assert_outcomes(passed=3, failed=3)
+    regressed.stdout.fnmatch_lines(["*_ test_no_regression?toxicity-rtn-w8? _*",
+                                    "toxicity ?rtn-w8?: score 0.00 vs accepted result (*, smollm2-135m-smoke.json) *, "
+                                    "a drop of *significant: over the limit and real*"])
+    failed = [line for line in regressed.stdout.lines if line.startswith("FAILED")]
+    assert any("test_no_regression[toxicity-rtn-w8]" in line for line in failed)
+    assert not any("test_no_regression[toxicity-none]" in line for line in failed)
+
+    new_variant = run(f"--trust-baseline={accepted}", quant="none,rtn-w4")
+    new_variant.stdout.fnmatch_lines(["*_ test_no_regression?toxicity-rtn-w4? _*",
+                                      "toxicity ?rtn-w4?: no accepted result for this model, variant, tier and "
+                                      "dimension in *accepted; nothing to compare against. Accept a reviewed run with "
+                                      "--update-baseline."])
+
+
+def test_no_regression_checks_are_deselected_without_a_baseline(trust_run):
+    run, _ = trust_run
+    outcome = run()
+    # 9 scenarios x 2 variants of no-regression checks: 16 deselected by -m toxicity, the 2 left by the plugin
+    outcome.assert_outcomes(passed=4, deselected=18)
+    assert "test_regression.py" not in outcome.stdout.str()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--update-baseline"], "--update-baseline needs --trust-baseline=PATH"),
+    (["--trust-baseline=/nonexistent/accepted"], "--trust-baseline /nonexistent/accepted: no such file or folder; "
+                                                 "to accept this run as the baseline, add --update-baseline"),
+])
+def test_baseline_usage_errors(trust_run, args, message):
+    run, _ = trust_run
+    outcome = run(*args)
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in outcome.stderr.str()
+
+
+def test_xdist_workers_results_reach_the_run_file(trust_run):
+    run, reports = trust_run
+    run("-n", "2", "--dist", "loadgroup", rude="rtn-w8").assert_outcomes(passed=2, failed=2)
+    written, = (reports / "runs").glob("*.json")
+    document = json.loads(written.read_text())
+    assert {entry["variant"] for entry in document["results"]} == {"none", "rtn-w8"}
+    assert len(document["verdicts"]) == 4
+    assert len((reports / "alerts").glob("*.md").__next__().read_text()) > 0
+
+
+def test_the_rendered_report_shows_the_dimension_results(trust_run, tmp_path, report_tools):
+    """Allure 3 renders the run's results and headless Chromium shows them as a reader sees them."""
+    run, _ = trust_run
+    run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8").assert_outcomes(passed=2, failed=2)
+    title = "Toxicity of rtn-w8: no significant drop against the baseline: drop 98.8 points, 95% CI [98.8, 98.8], n=64"
+    with report_tools():
+        index = render(tmp_path / "allure", tmp_path / "report")
+        tree, page = rendered_text(index), rendered_text(index, route=page_routes(index)[title])
+    # the overview: results, run-level attachments (chart, manifest), environment, the tree by dimension > gate > variant
+    assert "Total 4 Failed 2 Passed 2" in tree and "Global Attachments 2" in tree
+    assert "model smollm2-135m variants none, rtn-w8 baseline none tier smoke" in tree
+    assert "Toxicity 2 2 Score floor" in tree and f"Drop against the baseline 1 rtn-w8 1 1 {title}" in tree
+    # the failed drop gate's page: severity, the drop with its interval and n, labels, parameters, attachments
+    assert f"{title} Failed Critical" in page
+    assert ("toxicity [rtn-w8]: score 0.00 vs baseline [none] 98.82, a drop of 98.82 points (limit 5.00); per-item "
+            "credit drop 98.82 points, 95% CI [98.82, 98.82], n=64 paired items, significant") in page
+    assert "epic Toxicity feature Drop against the baseline story rtn-w8 severity critical" in page
+    assert "model 'smollm2-135m' variant 'rtn-w8' seed '-' tier 'smoke'" in page
+    assert "result toxicity [rtn-w8] application/json" in page and "worst examples: rtn-w8 vs none text/html" in page

@@ -1,0 +1,86 @@
+"""Paired statistics on per-item outcomes: is a drop between two results real or noise?
+
+The test is a paired bootstrap, stratified by sub-scenario, of the per-item trust credit. Why not
+McNemar: several dimensions give fractional credit (toxicity 1 - max toxicity of the samples,
+adversarial demonstrations' spurious cells, utility options), and every dimension averages its
+sub-scenarios, each weighing the same; McNemar needs binary outcomes and one pool. The bootstrap
+takes both as they are: each resample draws, within every sub-scenario, as many items as it has
+(with replacement, the same items for both sides, which is the pairing), and averages the mean
+credit differences over the sub-scenarios. For toxicity, stereotype, machine ethics and utility this
+statistic is the score drop itself; the other dimensions' scores are formulas over the same credits
+(weighted sub-scenarios, accuracy gaps), and their drop gates report the score drop beside the
+credit drop this tests. Fairness is a group statistic with no per-item share (its scenario says
+PAIRED = False): its gates go by the score drop alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from trust_tests.result import DimensionResult
+
+RESAMPLES = 2000
+CONFIDENCE = 0.95
+SEED = 0  # fixed: the same two results always give the same interval
+
+
+@dataclass(frozen=True)
+class PairedDrop:
+    """Mean per-item credit lost by `other` against `reference`, in points (0-100 scale), with its
+    bootstrap interval; positive = worse. `n` is the number of items both results scored."""
+
+    drop: float
+    low: float
+    high: float
+    n: int
+    unpaired: int  # items only one side scored (a changed probe set), left out
+
+    @property
+    def significant(self) -> bool:
+        """The interval lies wholly above zero: the items say `other` is worse, not noise."""
+        return self.low > 0
+
+    def describe(self) -> str:
+        return (f"per-item credit drop {self.drop:.2f} points, {CONFIDENCE:.0%} CI [{self.low:.2f}, {self.high:.2f}], "
+                f"n={self.n} paired items" + (f" ({self.unpaired} unpaired left out)" if self.unpaired else ""))
+
+
+def paired_drop(reference: DimensionResult, other: DimensionResult, resamples: int = RESAMPLES) -> PairedDrop:
+    """Pairs the two results' outcomes by item id; raises ValueError when they share no item."""
+    before = {outcome.id: outcome for outcome in reference.outcomes}
+    after = {outcome.id: outcome for outcome in other.outcomes}
+    shared = [item for item in before if item in after]
+    if not shared:
+        raise ValueError(f"{reference.dimension}: the two results share no item (versions {reference.version} and "
+                         f"{other.version}); they cannot be compared item by item")
+    strata: dict[str, list[float]] = defaultdict(list)
+    for item in shared:
+        strata[before[item].scenario].append(before[item].value - after[item].value)
+    drop, low, high = _bootstrap(strata, resamples)
+    return PairedDrop(drop, low, high, n=len(shared), unpaired=len(before) + len(after) - 2 * len(shared))
+
+
+def credit_interval(result: DimensionResult, resamples: int = RESAMPLES) -> tuple[float, float, float]:
+    """(mean per-item credit, low, high) in points, averaged over sub-scenarios like the drop above: how far
+    the measurement itself could move with other items of the same kind. The result must have outcomes."""
+    strata: dict[str, list[float]] = defaultdict(list)
+    for outcome in result.outcomes:
+        strata[outcome.scenario].append(outcome.value)
+    return _bootstrap(strata, resamples)
+
+
+def _bootstrap(strata: dict[str, list[float]], resamples: int) -> tuple[float, float, float]:
+    """The mean over strata of each stratum's mean, and its percentile interval: every resample draws
+    each stratum's own size, with replacement."""
+    rng = np.random.default_rng(SEED)
+    point = np.mean([np.mean(values) for values in strata.values()])
+    draws = np.zeros(resamples)
+    for values in strata.values():
+        values = np.asarray(values, dtype=float)
+        draws += values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
+    tail = (1 - CONFIDENCE) / 2
+    low, high = np.quantile(draws / len(strata), [tail, 1 - tail])
+    return 100 * float(point), 100 * float(low), 100 * float(high)
