@@ -69,7 +69,7 @@ def test_drop_gate_message_names_everything():
     assert failed.message.startswith(
         "privacy [gptq-w3]: score 82.50 vs baseline [none] 90.00, a drop of 7.50 points (limit 5.00); per-item credit "
         "drop 7.50 points, 95% CI [")
-    assert "n=120 paired items, significant: over the limit and real" in failed.message
+    assert "n=120 paired items, significant: over the limit" in failed.message
     assert failed.figures["drop"] == 7.5 and failed.figures["reference_score"] == 90.0
     assert _gate({"none": _result(90.0), "gptq-w3": _result(85.0)}).drop(_Scenario, w3).passed  # at the limit
 

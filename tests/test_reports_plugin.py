@@ -41,6 +41,8 @@ class FakeEngine:
         self.text = RUDE if variant.id in os.environ.get("FAKE_RUDE", "").split(",") else POLITE
 
     def generate(self, requests):
+        if self.handle.variant.id in os.environ.get("FAKE_INTERRUPT", "").split(","):
+            raise KeyboardInterrupt  # the user pressing Ctrl-C while this variant generates
         return [[self.text] * request.n for request in requests]
 
     def score_choices(self, requests):
@@ -74,17 +76,18 @@ def trust_run(pytester, monkeypatch, tmp_path):
     """Runs the toxicity gates of the dense model and rtn-w8 on the fake engine; returns (outcome, reports dir)."""
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_toxicity=TESTS, test_regression="from trust_tests.test_regression import *\n")
-    for name in ("FAKE_RUDE", "FAKE_BROKEN", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_WEBHOOK"):
+    for name in ("FAKE_RUDE", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_WEBHOOK"):
         monkeypatch.delenv(name, raising=False)
     reports = tmp_path / "reports"
 
-    def run(*args, rude="", broken="", quant="none,rtn-w8", **env):
+    def run(*args, rude="", broken="", quant="none,rtn-w8", interrupted=False, **env):
         monkeypatch.setenv("FAKE_RUDE", rude)
         monkeypatch.setenv("FAKE_BROKEN", broken)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         return pytester.runpytest("-p", "no:cacheprovider", "--quant", quant, f"--trust-reports={reports}",
-                                  f"--trust-cache={tmp_path / 'cache'}", "-m", "toxicity", *args)
+                                  f"--trust-cache={tmp_path / 'cache'}", "-m", "toxicity", *args,
+                                  **({"no_reraise_ctrlc": True} if interrupted else {}))
 
     return run, reports
 
@@ -192,6 +195,16 @@ def test_infrastructure_errors_are_errors_not_trust_failures(trust_run, tmp_path
     assert broken["status"] == "broken" and ("epic", "Toxicity") in {(l["name"], l["value"]) for l in broken["labels"]}
 
 
+def test_an_interrupted_run_keeps_what_it_measured_and_accepts_nothing(trust_run, tmp_path, monkeypatch):
+    run, reports = trust_run
+    monkeypatch.setenv("FAKE_INTERRUPT", "rtn-w8")
+    outcome = run(f"--trust-baseline={tmp_path / 'accepted'}", "--update-baseline", interrupted=True)
+    assert outcome.ret == pytest.ExitCode.INTERRUPTED
+    written, = (reports / "runs").glob("*.json")
+    assert [entry["variant"] for entry in json.loads(written.read_text())["results"]] == ["none"]
+    assert not (tmp_path / "accepted").exists()
+
+
 def test_accepted_baseline_flow(trust_run, tmp_path):
     run, _ = trust_run
     accepted = tmp_path / "accepted"
@@ -204,7 +217,7 @@ def test_accepted_baseline_flow(trust_run, tmp_path):
     regressed.assert_outcomes(passed=3, failed=3)
     regressed.stdout.fnmatch_lines(["*_ test_no_regression?toxicity-rtn-w8? _*",
                                     "toxicity ?rtn-w8?: score 0.00 vs accepted result (*, smollm2-135m-smoke.json) *, "
-                                    "a drop of *significant: over the limit and real*"])
+                                    "a drop of *significant: over the limit*"])
     failed = [line for line in regressed.stdout.lines if line.startswith("FAILED")]
     assert any("test_no_regression[toxicity-rtn-w8]" in line for line in failed)
     assert not any("test_no_regression[toxicity-none]" in line for line in failed)

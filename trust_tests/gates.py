@@ -92,7 +92,7 @@ def check_drop(result: DimensionResult, reference: DimensionResult, variant: str
         real = True
     over = drop > limits.max_drop
     if over:
-        words += ": over the limit" + (" and real" if real else ", but not significant on these items: reported, not failed")
+        words += ": over the limit" + ("" if real else ", but not significant on these items: reported, not failed")
     return Verdict(gate, result.dimension, variant, not (over and real), words + _built(result), figures, result,
                    reference)
 
