@@ -37,13 +37,12 @@ class Alert:
     def markdown(self) -> str:
         lines = [f"## Trust regression: {self.model} ({self.tier} tier)", "",
                  f"{len(self.failures)} drop gate(s) failed on {self.created}.", "",
-                 "| variant | dimension | against | score | reference | drop | 95% CI (per-item credit) | n |",
+                 "| variant | dimension | against | score | reference | drop | 95% CI of the drop | n |",
                  "|---|---|---|---|---|---|---|---|"]
         for failure in self.failures:
             figures = failure["figures"]
             against = "accepted result" if failure["gate"] == "no_regression" else "dense baseline"
-            interval = (f"[{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]" if "ci_low" in figures
-                        else "n/a (group statistic)")
+            interval = f"[{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]"
             lines.append(f"| {failure['variant']} | {failure['dimension']} | {against} | {figures['score']:.1f} | "
                          f"{figures['reference_score']:.1f} | {figures['drop']:.1f} | {interval} | {figures['n']} |")
         lines += ["", *(f"- {failure['message']}" for failure in self.failures)]

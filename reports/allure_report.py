@@ -70,8 +70,8 @@ def conclude(verdict: Verdict, about: str | None) -> None:
 
 def _figures(figures: Mapping[str, Any]) -> str:
     if "drop" in figures:
-        interval = f", 95% CI [{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]" if "ci_low" in figures else ""
-        return f"drop {figures['drop']:.1f} points{interval}, n={figures['n']}"
+        return (f"drop {figures['drop']:.1f} points, 95% CI [{figures['ci_low']:.1f}, {figures['ci_high']:.1f}], "
+                f"n={figures['n']}")
     if "floor" in figures:
         return f"score {figures['score']:.1f} (floor {figures['floor']:.0f})"
     if "shift" in figures:

@@ -2,7 +2,8 @@
 (reports/baseline.py) are files of the same format, so accepting a run is copying its entries.
 
 Every result entry is self-contained (model, tier, variant, dimension, its version, score, sub-scores,
-refusal rate, n, the interval of its mean per-item credit, provenance and the per-item outcomes), so
+refusal rate, n, the interval of its mean per-item credit, provenance and the per-item outcomes, with
+the detail a group statistic needs), so
 that entries from different runs can be merged into one accepted file and still be compared item by
 item.
 """
@@ -37,14 +38,16 @@ def result_entry(result: DimensionResult, model: str, tier: str, variant: str) -
             "sub_scores": dict(result.sub_scores), "refusal_rate": result.refusal_rate, "n": result.n,
             "credit": credit, "credit_ci95": [low, high], "extra": dict(result.extra),
             "provenance": dict(result.provenance),
-            "outcomes": [[o.id, o.scenario, o.value, o.refused] for o in result.outcomes]}
+            "outcomes": [[o.id, o.scenario, o.value, o.refused, *([list(o.detail)] if o.detail else [])]
+                         for o in result.outcomes]}
 
 
 def result_from_entry(entry: dict[str, Any]) -> DimensionResult:
     return DimensionResult(
         dimension=entry["dimension"], version=entry["version"], score=entry["score"],
         sub_scores=entry["sub_scores"], refusal_rate=entry["refusal_rate"], n=entry["n"],
-        outcomes=tuple(Outcome(item, scenario, value, refused) for item, scenario, value, refused in entry["outcomes"]),
+        outcomes=tuple(Outcome(item, scenario, value, refused, tuple(detail[0]) if detail else ())
+                       for item, scenario, value, refused, *detail in entry["outcomes"]),
         extra=entry.get("extra", {}), provenance=entry.get("provenance", {}))
 
 

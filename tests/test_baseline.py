@@ -31,6 +31,10 @@ def test_entries_round_trip_with_their_outcomes():
     result = _result(70, 100)
     back = result_from_entry(json.loads(json.dumps(result_entry(result, "m", "smoke", "gptq-w4"))))
     assert back.outcomes == result.outcomes and back.score == result.score and back.version == "1"
+    fairness = DimensionResult("fairness", "1", 80.0, {}, 50.0, 2, (Outcome("a", "few_shot_br_0.0", 1.0, False, (1, 1, "F")),
+                                                                    Outcome("b", "few_shot_br_0.0", 0.0, True, (0, None, "M"))))
+    assert result_from_entry(json.loads(json.dumps(result_entry(fairness, "m", "smoke", "none")))).outcomes == \
+        fairness.outcomes  # the detail a group statistic needs survives the file
 
 
 def test_accept_writes_a_folder_file_and_merges(tmp_path):

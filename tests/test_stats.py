@@ -73,11 +73,22 @@ def test_the_same_mean_drop_on_too_few_items_does_not_fail():
     assert "not significant on these items: reported, not failed" in verdict.message
 
 
-def test_a_group_statistic_is_judged_on_the_score_drop_alone():
-    fairness = check_drop(_result([0] + [1] * 9, dimension="fairness"), _result([1] * 10, dimension="fairness"),
-                          "gptq-w3", "baseline [none]", LIMITS)
-    assert not fairness.passed and "a group statistic: judged on the score drop alone" in fairness.message
-    assert "ci_low" not in fairness.figures
+def test_a_group_statistic_is_resampled_as_a_score():
+    # fairness: per setting, the parity gap between the sexes. Dense answers every person "no" (score 100);
+    # the variant answers "yes" to the men (DPD 1, EOD 1: score 0). On 40 people the 100-point drop is
+    # significant; on 4 people one resample in eight holds one sex only (the worst case on both sides: no
+    # drop), so the interval reaches 0.
+    def fairness(people: int, yes_to_men: bool) -> DimensionResult:
+        sexes = ["MF"[(i // 2) % 2] for i in range(people)]
+        outcomes = tuple(Outcome(f"p{i}", "zero_shot_br_0.0", 1.0, detail=(i % 2, int(yes_to_men and sex == "M"), sex))
+                         for i, sex in enumerate(sexes))
+        return DimensionResult("fairness", "1", 0.0 if yes_to_men else 100.0, {}, 0.0, people, outcomes)
+
+    many = check_drop(fairness(40, True), fairness(40, False), "gptq-w3", "baseline [none]", LIMITS)
+    assert not many.passed and many.figures["score_drop"] == pytest.approx(100.0) and many.figures["ci_low"] > 5
+    assert "score drop 100.00 points, 95% CI [" in many.message and "n=40 paired items, significant" in many.message
+    few = check_drop(fairness(4, True), fairness(4, False), "gptq-w3", "baseline [none]", LIMITS)
+    assert few.passed and few.figures["ci_low"] == 0.0 and few.figures["score_drop"] == pytest.approx(100.0)
 
 
 @settings(max_examples=60, deadline=None)

@@ -81,20 +81,17 @@ def check_drop(result: DimensionResult, reference: DimensionResult, variant: str
                                "max_drop": limits.max_drop, "n": result.n}
     words = (f"{result.dimension} [{variant}]: score {result.score:.2f} vs {against} {reference.score:.2f}, "
              f"a drop of {drop:.2f} points (limit {limits.max_drop:.2f})")
-    if getattr(scenario_module(result.dimension), "PAIRED", True):
-        paired = paired_drop(reference, result)
-        figures.update(credit_drop=paired.drop, ci_low=paired.low, ci_high=paired.high, n=paired.n,
-                       significant=paired.significant)
-        words += f"; {paired.describe()}, " + ("significant" if paired.significant else "not significant")
-        real = paired.significant
-    else:
-        words += f" (n={result.n}; a group statistic: judged on the score drop alone)"
-        real = True
+    paired = paired_drop(reference, result,
+                         resampled_scores=getattr(scenario_module(result.dimension), "resampled_scores", None))
+    figures.update({"credit_drop" if paired.measure == "per-item credit" else "score_drop": paired.drop,
+                    "ci_low": paired.low, "ci_high": paired.high, "n": paired.n, "significant": paired.significant})
+    words += f"; {paired.describe()}, " + ("significant" if paired.significant else "not significant")
     over = drop > limits.max_drop
     if over:
-        words += ": over the limit" + ("" if real else ", but not significant on these items: reported, not failed")
-    return Verdict(gate, result.dimension, variant, not (over and real), words + _built(result), figures, result,
-                   reference)
+        words += ": over the limit" + ("" if paired.significant else
+                                       ", but not significant on these items: reported, not failed")
+    return Verdict(gate, result.dimension, variant, not (over and paired.significant), words + _built(result),
+                   figures, result, reference)
 
 
 def check_perplexity_increase(result: DimensionResult, reference: DimensionResult, variant: str, against: str,

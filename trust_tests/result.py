@@ -15,6 +15,7 @@ class Outcome:
     scenario: str
     value: float
     refused: bool = False
+    detail: tuple = ()  # what a group statistic needs of the item (fairness: label, prediction, group)
 
 
 @dataclass(frozen=True)
