@@ -115,8 +115,8 @@ def worst_examples(verdict: Verdict, reference_name: str, limit: int = WORST_EXA
     """An HTML table of the items whose credit fell most from the reference to the variant, prompts
     and outputs side by side; None when no item got worse."""
     reference = {outcome.id: outcome for outcome in verdict.reference.outcomes}
-    worse = sorted(((reference[o.id].value - o.value, o) for o in verdict.result.outcomes
-                    if o.id in reference and reference[o.id].value > o.value), key=lambda pair: -pair[0])[:limit]
+    worse = sorted((o for o in verdict.result.outcomes if o.id in reference and reference[o.id].value > o.value),
+                   key=lambda o: o.value - reference[o.id].value)[:limit]
     if not worse:
         return None
     before, after = _outputs(verdict.reference), _outputs(verdict.result)
@@ -125,7 +125,7 @@ def worst_examples(verdict: Verdict, reference_name: str, limit: int = WORST_EXA
         return f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(str(text))}</pre></td>"
 
     rows = []
-    for loss, outcome in worse:
+    for outcome in worse:
         shown = before.get(outcome.id, {})
         rows.append("<tr>" + cell(f"{outcome.id}\n({outcome.scenario})") + cell(shown.get("prompt", "-"))
                     + cell("\n---\n".join(map(str, shown.get("outputs", ["-"]))))
