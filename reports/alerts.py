@@ -63,7 +63,8 @@ def error_lines(errors: list[dict[str, str]]) -> list[str]:
     by_message: dict[str, list[str]] = {}
     for error in errors:
         by_message.setdefault(error["message"], []).append(error["test"])
-    return [f"- {message} ({len(tests)} tests, e.g. `{tests[0]}`)" for message, tests in by_message.items()]
+    return [f"- {message} " + (f"({len(tests)} tests, e.g. `{tests[0]}`)" if len(tests) > 1 else f"(1 test: `{tests[0]}`)")
+            for message, tests in by_message.items()]
 
 
 def summary(run: Mapping[str, Any], alert: Alert) -> str:

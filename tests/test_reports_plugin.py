@@ -278,3 +278,26 @@ def test_the_rendered_report_shows_the_dimension_results(trust_run, tmp_path, re
     assert "epic Toxicity feature Drop against the baseline story rtn-w8 severity critical" in page
     assert "model 'smollm2-135m' variant 'rtn-w8' seed '-' tier 'smoke'" in page
     assert "result toxicity [rtn-w8] application/json" in page and "worst examples: rtn-w8 vs none text/html" in page
+
+
+def test_a_variant_that_fails_its_verification_is_an_error(pytester, tmp_path):
+    pytester.makeconftest(CONFTEST + '''
+class Unverified:
+    """A variant whose weights do not show the compression asked for."""
+
+    @property
+    def model(self):
+        from compressors.verify import VerificationError
+        raise VerificationError("rtn-w8: 300 distinct values in a group of 64, over 2^8")
+
+
+@pytest.fixture(scope="session")
+def model_handles():
+    return lambda variant: Unverified()
+''')
+    pytester.makepyfile(test_preflight="from trust_tests.test_preflight import test_variant_is_compressed, verified_variant\n")
+    outcome = pytester.runpytest("-p", "no:cacheprovider", "--quant", "none,rtn-w8", f"--trust-reports={tmp_path}")
+    outcome.assert_outcomes(errors=1)
+    outcome.stdout.fnmatch_lines(["*trust: infrastructure errors (trust was not measured there)*",
+                                  "- compressors.verify.VerificationError: rtn-w8: 300 distinct values in a group of 64, "
+                                  "over 2^8 (1 test: `test_preflight.py::test_variant_is_compressed[[]rtn-w8[]]`)"])

@@ -108,7 +108,7 @@ def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llam
     test, and the provenance every trust result carries."""
     pytester.makeconftest('pytest_plugins = ["fixtures.options", "fixtures.session"]\n')
     pytester.makepyfile(test_built=textwrap.dedent("""
-        from trust_tests.test_preflight import test_variant_is_compressed
+        from trust_tests.test_preflight import test_variant_is_compressed, verified_variant
 
         def test_provenance(compressed_variant, model_handles):
             provenance = model_handles(compressed_variant).provenance()

@@ -40,11 +40,20 @@ def test_answers_stop_before_the_token_limit(variant, engine, preflight_answers)
                          f"{MAX_NEW_TOKENS} tokens; {cause} (eos ids {engine.handle.eos_token_ids})")
 
 
-def test_variant_is_compressed(compressed_variant, model_handles):
-    """Loading a compressed variant builds it (or finds it in the store) and verifies it: its weights
-    show the compression (bits per group, sparsity, N:M) and its outputs differ from the dense model's."""
+@pytest.fixture
+def verified_variant(compressed_variant, model_handles):
+    """The variant built (or found in the store) and loaded in the set-up. Loading runs the verification,
+    which raises on a model that is not compressed (or not as asked): like a model that does not load,
+    that is an error of the run, reported as an error, not a failed trust check."""
     handle = model_handles(compressed_variant)
-    handle.model  # noqa: B018 - loading runs the verification, which raises on a model that is not compressed
-    print(f"[{compressed_variant.id}] {handle.provenance()}")
-    if hasattr(handle, "manifest"):
-        print(f"[{compressed_variant.id}] verified: {handle.manifest['verification']}")
+    handle.model  # noqa: B018 - loading verifies
+    return handle
+
+
+def test_variant_is_compressed(compressed_variant, verified_variant):
+    """Loading a compressed variant builds it (or finds it in the store) and verifies it: its weights
+    show the compression (bits per group, sparsity, N:M) and its outputs differ from the dense model's.
+    Shows what was verified (the set-up fails on a variant that does not pass)."""
+    print(f"[{compressed_variant.id}] {verified_variant.provenance()}")
+    if hasattr(verified_variant, "manifest"):
+        print(f"[{compressed_variant.id}] verified: {verified_variant.manifest['verification']}")
