@@ -47,6 +47,7 @@ report: $(INSTALLED) $(NODE_TOOLS)
 bench: $(INSTALLED)
 	$(OFFLINE) $(PY) bench/engine.py
 	$(OFFLINE) $(PY) bench/compress.py
+	$(OFFLINE) $(PY) bench/stats.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from reports.runs import slug
+from trust_tests.gates import DROP_GATES
 
 WEBHOOK_VARIABLE = "TRUST_ALERT_WEBHOOK"
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
@@ -90,7 +91,7 @@ def summary(run: Mapping[str, Any], alert: Alert) -> str:
 
 def is_alerting(verdict: Mapping[str, Any]) -> bool:
     """A failed drop gate with the figures of a real drop (not a missing or incomparable baseline)."""
-    return not verdict["passed"] and verdict["gate"] in ("drop", "no_regression") and "drop" in verdict["figures"]
+    return not verdict["passed"] and verdict["gate"] in DROP_GATES and "drop" in verdict["figures"]
 
 
 def write(alert: Alert, directory: Path) -> Path:

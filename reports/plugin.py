@@ -21,7 +21,7 @@ from reports.baseline import BaselineError, BaselineStore, check_regression
 from reports.chart import trust_chart
 from reports.runs import RunRecord, result_entry, utc_now, write_run
 from trust_tests.dimension import SCENARIOS, TITLES
-from trust_tests.gates import Verdict, thresholds
+from trust_tests.gates import Verdict, thresholds, under_test
 from fixtures.options import RUN_OPTIONS, RunOptions
 
 REPORTER = pytest.StashKey["TrustReporter"]()
@@ -75,23 +75,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in dropped]
 
 
-def _under_test(request: pytest.FixtureRequest) -> tuple[str | None, str | None, Any]:
-    """(gate, dimension, variant) of a gate test; Nones for any other test (no gate)."""
-    gate = getattr(request.function, "gate", None)
-    params = getattr(request.node, "callspec", None)
-    params = params.params if params else {}
-    scenario = getattr(request.function, "scenario", None)
-    dimension = scenario.NAME if scenario else params.get("dimension")
-    return gate, dimension, params.get("variant") or params.get("compressed_variant")
-
-
 @pytest.fixture(autouse=True)
 def _allure_labels(request: pytest.FixtureRequest, trust_options: RunOptions) -> None:
     """Labels first, in set-up, so that a test broken by an infrastructure error is labelled too."""
-    gate, dimension, variant = _under_test(request)
-    if gate and dimension and variant:
+    gate, scenario, variant = under_test(request)
+    if gate and scenario and variant:
         argument = "variant" if "variant" in request.fixturenames else "compressed_variant"
-        allure_report.label(gate, dimension, variant, trust_options.model.name, trust_options.tier, argument)
+        allure_report.label(gate, scenario.NAME, variant, trust_options.model.name, trust_options.tier, argument)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from trust_tests.result import DimensionResult
 from trust_tests.stats import paired_drop
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
+DROP_GATES = ("drop", "no_regression")  # against a reference (dense model, accepted result): these raise alerts
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Verdict:
     @property
     def is_drop(self) -> bool:
         """A drop against a reference (the dense model or the accepted result): what raises an alert."""
-        return self.gate in ("drop", "no_regression")
+        return self.gate in DROP_GATES
 
 
 def _built(result: DimensionResult) -> str:
@@ -144,6 +145,18 @@ class Gate:
     def refusal_shift(self, scenario, variant) -> Verdict:
         result, reference, against, limits = self._against(scenario, variant)
         return check_refusal_shift(result, reference, variant.id, against, limits)
+
+
+def under_test(request) -> tuple[str | None, object | None, object | None]:
+    """(gate, dimension scenario, variant) of a gate test from its pytest request; Nones for any other
+    test. Gate tests carry .gate (and .scenario) on their function, set by gate_tests or by hand; the
+    no-regression test takes its dimension as a parameter."""
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    scenario = getattr(request.function, "scenario", None)
+    if scenario is None and "dimension" in params:
+        scenario = scenario_module(params["dimension"])
+    return (getattr(request.function, "gate", None), scenario,
+            params.get("variant") or params.get("compressed_variant"))
 
 
 def gate_tests(scenario):
