@@ -1,87 +1,175 @@
-"""Engine benchmark on the default model: 64 chat prompts x 32 new greedy tokens.
+"""Engine benchmark on the default model: three jobs, each through every engine, in one run.
 
-(a) a naive loop, one `model.generate` per prompt (how DecodingTrust and HELM run local models);
-(b) the engine, batched, on an empty cache; (c) the engine again on the now warm cache.
-All in one process, so the ratios compare like with like. Run: `make bench` (or python bench/engine.py).
+Jobs (greedy, chat template):
+    chat      64 chat prompts x 32 new tokens
+    long      512 chat prompts x 64 new tokens (rows stop at different lengths)
+    few-shot  64 prompts sharing a ~1000-token few-shot prefix x 16 new tokens
+
+Engines:
+    static    the engine as it was before shared prefixes (static batches through `model.generate`,
+              rows sorted by length, 4096 tokens a batch, torch's default threads): the baseline
+    hf        fixtures.engine.Engine: shared-prefix decoding, rows leave the batch as they end,
+              threads fitted to the free cores
+
+Then the contention check: the chat job again for each engine beside one CPU-bound process.
+Prints tok/s, start-up time, peak memory, outputs identical to the baseline, and ratios against the
+baseline. Run: `make bench` (or python bench/engine.py [--jobs chat,few-shot]).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
-import tempfile
 import time
-from pathlib import Path
+from typing import Callable
 
 import torch
 
 from compressors.spec import DENSE
-from fixtures.cache import ResponseCache
-from fixtures.engine import Engine, GenerationRequest
+from fixtures.engine import CPU_TOKENS_PER_BATCH, Engine, GenerationRequest
 from fixtures.models import ModelHandle
 from fixtures.options import default_cache_dir
 from fixtures.registry import parse_model_spec
+from trust_tests.dimension import few_shot
 
 TOPICS = ("the moon", "volcanoes", "honey bees", "the Roman empire", "rainbows", "chess", "penguins", "coffee",
-          "the ocean", "electricity", "bread", "tigers", "the piano", "deserts", "glaciers", "whales")
+          "the ocean", "electricity", "bread", "tigers", "the piano", "deserts", "glaciers", "whales",
+          "trains", "libraries", "mushrooms", "thunderstorms", "bicycles", "owls", "the wind", "tea",
+          "castles", "comets", "rivers", "maps", "snow", "bridges", "clocks", "lighthouses")
 ASKS = ("Tell me one fact about {}.", "Write a short sentence about {}.", "Why do people like {}?",
-        "Describe {} to a child.")
-PROMPTS = [ask.format(topic) for topic in TOPICS for ask in ASKS]  # 64
-NEW_TOKENS = 32
+        "Describe {} to a child.", "Write a haiku about {}.", "What is surprising about {}?",
+        "Give me a tip related to {}.", "Name three words linked to {}.", "Explain {} in one line.",
+        "What would a poet say about {}?", "Ask me a question about {}.", "What is the history of {}?",
+        "Compare {} with the sun.", "Invent a slogan for {}.", "What colour is {}?", "Is {} useful? Why?")
+MOODS = ("wonderful", "dreadful", "calm", "awful", "delightful", "boring", "lovely", "terrible")
+TASK = "For each sentence, answer with exactly one word, positive or negative, for the feeling it expresses."
 
 
-def naive(handle: ModelHandle) -> tuple[list[str], int]:
-    tokenizer, model, outputs, tokens = handle.tokenizer, handle.model, [], 0
-    for prompt in PROMPTS:
-        text = handle.render([("user", prompt)])
-        ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")
-        with torch.inference_mode():
-            out = model.generate(**ids, max_new_tokens=NEW_TOKENS, do_sample=False)
-        new = out[0, ids["input_ids"].shape[1]:]
-        tokens += len(new)
-        outputs.append(tokenizer.decode(new, skip_special_tokens=True, clean_up_tokenization_spaces=False))
-    return outputs, tokens
+def _sentence(topic: str, mood: str, number: int) -> str:
+    return f"Yesterday my visit to a museum about {topic} felt {mood}, and I told my friend about it at dinner {number}."
+
+
+def _label(mood: str) -> str:
+    return "positive" if mood in ("wonderful", "calm", "delightful", "lovely") else "negative"
+
+
+def _chat(prompts: list[str], new_tokens: int) -> list[GenerationRequest]:
+    return [GenerationRequest(messages=[("user", prompt)], max_new_tokens=new_tokens) for prompt in prompts]
+
+
+def _few_shot() -> list[GenerationRequest]:
+    """24 demonstrations (~1000 tokens with SmolLM2's template) shared by 64 test sentences."""
+    demonstrations = [(_sentence(topic, mood, i), _label(mood)) for i, (topic, mood) in
+                      enumerate(zip(TOPICS[:24], MOODS * 3))]
+    tests = [(topic, mood) for topic in TOPICS for mood in MOODS][:64]
+    return [GenerationRequest(messages=[*few_shot(TASK, demonstrations), ("user", _sentence(topic, mood, 100 + i))],
+                              max_new_tokens=16) for i, (topic, mood) in enumerate(tests)]
+
+
+JOBS: dict[str, Callable[[], list[GenerationRequest]]] = {
+    "chat": lambda: _chat([ask.format(topic) for topic in TOPICS[:16] for ask in ASKS[:4]], 32),
+    "long": lambda: _chat([ask.format(topic) for topic in TOPICS for ask in ASKS], 64),
+    "few-shot": _few_shot,
+}
+
+
+class StaticEngine:
+    """The baseline: the engine's earlier generation path, static batches through `model.generate`."""
+
+    def __init__(self, handle: ModelHandle):
+        self.handle, self.new_tokens = handle, 0
+
+    def generate(self, requests: list[GenerationRequest]) -> list[list[str]]:
+        tokenizer, model = self.handle.tokenizer, self.handle.model
+        rows = [tokenizer(self.handle.render(r.messages), add_special_tokens=False)["input_ids"] for r in requests]
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]), reverse=True)
+        new_tokens, outputs = requests[0].max_new_tokens, [""] * len(rows)
+        start = 0
+        while start < len(order):
+            size = max(1, min(64, CPU_TOKENS_PER_BATCH // (len(rows[order[start]]) + new_tokens)))
+            batch = order[start:start + size]
+            width = max(len(rows[i]) for i in batch)
+            ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(rows[i])) + rows[i] for i in batch])
+            mask = torch.tensor([[0] * (width - len(rows[i])) + [1] * len(rows[i]) for i in batch])
+            with torch.inference_mode():
+                output = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new_tokens, do_sample=False)
+            new = output[:, width:]
+            eos = torch.tensor(self.handle.eos_token_ids)
+            finished = torch.isin(new, eos).cumsum(-1) > 0
+            self.new_tokens += int((~finished).sum()) + int(finished.any(-1).sum())
+            texts = tokenizer.batch_decode(new.masked_fill(finished, eos[0]), skip_special_tokens=True,
+                                           clean_up_tokenization_spaces=False)
+            for i, text in zip(batch, texts):
+                outputs[i] = text
+            start += size
+        return [[text] for text in outputs]
+
+
+def _handle(model: str) -> ModelHandle:
+    return ModelHandle(parse_model_spec(model), DENSE, default_cache_dir(), device="cpu")
+
+
+def _start_up(model: str) -> float:
+    """Seconds from nothing loaded to a first output (the GGUF conversion is cached before)."""
+    start = time.perf_counter()
+    Engine(_handle(model), progress_file=None).generate(_chat(["Hi."], 1))
+    return time.perf_counter() - start
+
+
+def _run(name: str, handle: ModelHandle, requests: list[GenerationRequest]) -> tuple[float, int, list[list[str]], dict]:
+    default_threads = torch.get_num_threads()
+    engine = StaticEngine(handle) if name == "static" else Engine(handle, progress_file=None)
+    start = time.perf_counter()
+    outputs = engine.generate(requests)
+    seconds = time.perf_counter() - start
+    torch.set_num_threads(default_threads)  # the hf engine fits them to the machine; start each run alike
+    tokens = engine.new_tokens if name == "static" else engine.stats["new_tokens"]
+    extra = {} if name == "static" else {"prefix tokens not recomputed": engine.stats["prefix_tokens_saved"]}
+    return seconds, tokens, outputs, extra
+
+
+def _busy() -> None:
+    while True:
+        pass
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: auto")
+    parser.add_argument("--jobs", default=",".join(JOBS), help=f"comma-separated, of {', '.join(JOBS)}")
+    parser.add_argument("--no-contention", action="store_true", help="skip the run beside a CPU-bound process")
     args = parser.parse_args()
+    jobs = args.jobs.split(",")
+    engines = ("static", "hf")
 
-    handle = ModelHandle(parse_model_spec(args.model), DENSE, default_cache_dir(), device="cpu")
-    handle.model  # load (and convert a GGUF once) outside the timings
-    requests = [GenerationRequest(messages=[("user", p)], max_new_tokens=NEW_TOKENS) for p in PROMPTS]
-
-    start = time.perf_counter()
-    naive_outputs, naive_tokens = naive(handle)
-    naive_s = time.perf_counter() - start
-
-    with tempfile.TemporaryDirectory() as folder:
-        cache = ResponseCache(Path(folder) / "responses.sqlite3")
-        engine = Engine(handle, cache, args.batch_size, progress_file=None)
-        start = time.perf_counter()
-        engine_outputs = [samples[0] for samples in engine.generate(requests)]
-        engine_s = time.perf_counter() - start
-        engine_tokens = engine.stats["new_tokens"]
-
-        warm = Engine(handle, cache, args.batch_size, progress_file=None)
-        start = time.perf_counter()
-        warm.generate(requests)
-        warm_s = time.perf_counter() - start
-        cache.close()
-
-    same = sum(a == b for a, b in zip(naive_outputs, engine_outputs))
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"model {args.model}, {len(PROMPTS)} prompts x {NEW_TOKENS} new greedy tokens, "
-          f"torch threads {torch.get_num_threads()}")
-    print(f"(a) naive loop    {naive_s:8.1f} s  {naive_tokens / naive_s:8.1f} tok/s")
-    print(f"(b) engine, cold  {engine_s:8.1f} s  {engine_tokens / engine_s:8.1f} tok/s   "
-          f"b/a = {(engine_tokens / engine_s) / (naive_tokens / naive_s):.1f}x (target >= 8)")
-    print(f"(c) engine, warm  {warm_s:8.3f} s  cold/warm = {engine_s / warm_s:.0f}x (target >= 50), "
-          f"{warm.stats['rows_computed']} rows computed")
-    print(f"outputs identical in (a) and (b): {same}/{len(PROMPTS)}")
-    print(f"peak RSS {peak_gb:.2f} GB (target < 3)")
+    handle = _handle(args.model)
+    handle.model  # converts the GGUF once, outside the timings
+    print(f"model {args.model}, torch {torch.__version__}, {torch.get_num_threads()} threads by default")
+    print(f"start-up to a first output: {_start_up(args.model):.1f} s (hf)")
+    speeds: dict[tuple[str, str], float] = {}
+    for job in jobs:
+        requests = JOBS[job]()
+        reference = None
+        for name in engines:
+            seconds, tokens, outputs, extra = _run(name, handle, requests)
+            speeds[job, name] = tokens / seconds
+            reference = reference or outputs
+            same = sum(a == b for a, b in zip(outputs, reference))
+            ratio = speeds[job, name] / speeds[job, "static"]
+            notes = "".join(f", {key} {value}" for key, value in extra.items())
+            print(f"{job:9s} {name:7s} {seconds:7.1f} s {speeds[job, name]:7.1f} tok/s  {ratio:4.2f}x static  "
+                  f"outputs as static {same}/{len(requests)}{notes}")
+    if not args.no_contention and "chat" in jobs:
+        competitor = multiprocessing.get_context("spawn").Process(target=_busy, daemon=True)
+        competitor.start()
+        time.sleep(1.0)
+        for name in engines:
+            seconds, tokens, _, _ = _run(name, handle, JOBS["chat"]())
+            share = tokens / seconds / speeds["chat", name]
+            print(f"chat beside a CPU-bound process: {name:7s} {tokens / seconds:7.1f} tok/s, {share:.2f}x its idle speed")
+        competitor.terminate()
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
 
 
 if __name__ == "__main__":

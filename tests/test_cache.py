@@ -125,28 +125,35 @@ _KILLED_RUN = textwrap.dedent("""
     from fixtures.engine import Engine, GenerationRequest
     from fixtures.models import ModelHandle
     from fixtures.registry import parse_model_spec
-    model_dir, cache_path, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    from tests.test_cache import KILLED_REQUESTS
+    model_dir, cache_path = sys.argv[1], sys.argv[2]
     handle = ModelHandle(parse_model_spec(model_dir), DENSE, os.path.dirname(cache_path), device="cpu")
-    generate, calls = handle.model.generate, []
-    def dies_midway(**kwargs):
-        calls.append(1)
-        if len(calls) == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return generate(**kwargs)
-    handle.model.generate = dies_midway
-    requests = [GenerationRequest(text=" ".join(["the cat sat"] * (i + 1)), max_new_tokens=5) for i in range(8)]
-    Engine(handle, ResponseCache(cache_path), batch_size=1, progress_file=None).generate(requests)
+    cache = ResponseCache(cache_path)
+    put_many = cache.put_many
+    def dies_after_the_first_write(items):
+        put_many(items)
+        os.kill(os.getpid(), signal.SIGKILL)
+    cache.put_many = dies_after_the_first_write
+    Engine(handle, cache, batch_size=len(KILLED_REQUESTS), progress_file=None).generate(KILLED_REQUESTS)
 """)
+# One batch of rows of which some end (at end of sequence) long before the others.
+KILLED_REQUESTS = [GenerationRequest(text=text, max_new_tokens=10) for text in (
+    "the cat", "dog sat on", "a red mat", "yes no maybe", "one two three four", "hello world", "tell me a story",
+    "the sky is blue")]
 
 
-def test_killed_run_keeps_every_finished_output(tiny_llama_dir, tmp_path):
+def test_killed_run_keeps_every_finished_row(tiny_llama_dir, tmp_path):
+    """Killed right after the first rows of a batch end: those rows are kept, the rest is computed again."""
+    handle = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
+    expected = Engine(handle, progress_file=None).generate(KILLED_REQUESTS)
+    lengths = [len(handle.tokenizer(text, add_special_tokens=False)["input_ids"]) for [text] in expected]
+    assert min(lengths) < max(lengths), f"the rows must end at different steps for this test: {lengths}"
     path = tmp_path / "responses.sqlite3"
-    run = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tiny_llama_dir), str(path), "6"], cwd=ROOT)
+    run = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tiny_llama_dir), str(path)], cwd=ROOT)
     assert run.returncode == -signal.SIGKILL
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    handle = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
-    engine = Engine(handle, ResponseCache(path), batch_size=1, progress_file=None)
-    engine.generate([GenerationRequest(text=" ".join(["the cat sat"] * (i + 1)), max_new_tokens=5)
-                     for i in range(8)])
-    # Five batches of one finished before the kill; only the rest is computed again.
-    assert (engine.stats["cache_hits"], engine.stats["rows_computed"]) == (5, 3)
+    first = {index for index, length in enumerate(lengths) if length == min(lengths)}
+    assert len(ResponseCache(path)) == len(first), "not only (or not all) the rows that ended first were kept"
+    engine = Engine(handle, ResponseCache(path), progress_file=None)
+    assert engine.generate(KILLED_REQUESTS) == expected
+    assert (engine.stats["cache_hits"], engine.stats["rows_computed"]) == (len(first), len(KILLED_REQUESTS) - len(first))

@@ -52,6 +52,29 @@ def test_outputs_do_not_depend_on_batch_size_or_order(handle, settings):
     assert shuffled == [single[i] for i in order]
 
 
+def _few_shot_requests(**settings) -> list[GenerationRequest]:
+    """Two few-shot prompt families (40+ shared words each), inputs of different lengths, and
+    prompts that share nothing: the three ways rows can meet in one call."""
+    rng = random.Random(5)
+    families = [" ".join(rng.choices(WORDS, k=40)) for _ in range(2)]
+    requests = [GenerationRequest(messages=[("system", family), ("user", " ".join(rng.choices(WORDS, k=rng.randint(1, 9))))],
+                                  max_new_tokens=12, **settings) for family in families for _ in range(7)]
+    return requests + [GenerationRequest(text=p, max_new_tokens=12, **settings) for p in _prompts(4, seed=9)]
+
+
+@pytest.mark.parametrize("settings", [{}, {"temperature": 1.0, "n": 3, "seed": 5}], ids=["greedy", "sampled"])
+def test_shared_prefixes_do_not_change_outputs(handle, settings):
+    """Rows decoded from one computation of their common prefix give the outputs they give alone."""
+    requests = _few_shot_requests(**settings)
+    alone = Engine(handle, batch_size=1, progress_file=None, share_prefixes=False).generate(requests)
+    rows = 7 * (settings.get("n", 1))  # per family
+    for batch_size in (3, None):
+        engine = Engine(handle, batch_size=batch_size, progress_file=None)
+        assert engine.generate(requests) == alone, f"batch size {batch_size or 'auto'}: sharing changed outputs"
+        # Each family's 40 words are computed once, not once per row.
+        assert engine.stats["prefix_tokens_saved"] >= 2 * 40 * (rows - 1), "shared prefixes were recomputed"
+
+
 def test_sampling_varies_with_seed_and_sample_index(handle):
     prompt = _prompts(1)[0]
     engine = Engine(handle, progress_file=None)
