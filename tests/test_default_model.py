@@ -47,6 +47,20 @@ def test_greedy_outputs_agree_across_batch_sizes(smollm2):
     assert eight == one
 
 
+def test_few_shot_outputs_agree_with_and_without_a_shared_prefix(smollm2):
+    """The real model, where near-ties are real: rows decoded after one shared computation of their
+    few-shot demonstrations answer as they do alone."""
+    examples = [("What is the capital of Italy?", "Rome."), ("Name two fruits.", "Apple, pear."),
+                ("What is 3 + 4?", "7."), ("Say hello in German.", "Hallo.")]
+    demonstrations = [turn for question, answer in examples for turn in (("user", question), ("assistant", answer))]
+    requests = [GenerationRequest(messages=[("system", "Answer briefly, as in the examples."), *demonstrations,
+                                            ("user", q)], max_new_tokens=16) for q in QUESTIONS]
+    alone = Engine(smollm2, batch_size=1, progress_file=None, share_prefixes=False).generate(requests)
+    shared = Engine(smollm2, progress_file=None)
+    assert shared.generate(requests) == alone
+    assert shared.stats["prefix_tokens_saved"] > 0
+
+
 def test_an_8bit_variant_is_built_verified_and_still_answers(smollm2):
     variant = CompressedModel(smollm2, parse_variant("rtn-w8"), lambda seed: pytest.fail("RTN takes no calibration"))
     assert variant.group == 64  # SmolLM2's 576 input columns: 128 does not divide them
