@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)  # after fixtures.options has validated the run options
 def pytest_configure(config: pytest.Config) -> None:
+    if config.option.help:  # --help never parsed the option values: there is no run to report
+        return
     path, updating = config.option.trust_baseline, config.option.trust_update_baseline
     if updating and path is None:
         raise pytest.UsageError("--update-baseline needs --trust-baseline=PATH: the file or folder to write "

@@ -1,7 +1,7 @@
 """End to end on the default model at smoke tier: the eight trust dimensions and benign utility run,
 print their scores, and their gates evaluate (with only the dense model, the drop gates are
 deselected); the run-results file holds every result, and the rendered Allure report shows every
-dimension. Uses the user cache: the first run on a machine computes (about 20 minutes on a 2-core
+dimension. Uses the user cache: the first run on a machine computes (about 6 minutes on a 2-core
 CPU), later runs read the cached outputs."""
 
 from __future__ import annotations

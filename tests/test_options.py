@@ -4,6 +4,9 @@ every bad one."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +112,11 @@ def test_help_lists_the_trust_options(project):
     result = project.runpytest("--help")
     result.stdout.fnmatch_lines(["compressed-model trust suite:", "*--model=NAME*", "*--quant=SPEC*",
                                  "*--tier={smoke,standard,full}*", "*--no-trust-cache*"])
+
+
+def test_help_in_the_checkout_with_the_real_configuration():
+    """`pytest --help` as a user types it here: the project's own plugin list and ini options."""
+    run = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-1000:] + run.stderr[-3000:]
+    assert "compressed-model trust suite:" in run.stdout and "--trust-baseline" in run.stdout
