@@ -75,6 +75,35 @@ def test_shared_prefixes_do_not_change_outputs(handle, settings):
         assert engine.stats["prefix_tokens_saved"] >= 2 * 40 * (rows - 1), "shared prefixes were recomputed"
 
 
+def test_rows_join_a_running_batch_and_leave_it_when_they_end(tmp_path, monkeypatch):
+    """Continuous batching: with room for 4 rows, 24 prompts that end at different steps join in
+    more passes than static batches of 4 would take, and a row is computed at exactly as many
+    decoding steps as it has tokens after its first (a finished row is never computed again)."""
+    handle = ModelHandle(parse_model_spec(str(build_tiny_llama(tmp_path / "model"))), DENSE, tmp_path, device="cpu")
+    head = handle.model.lm_head  # a small push towards end of sequence: rows end at different steps
+    head.bias = torch.nn.Parameter(torch.zeros(head.out_features))
+    head.bias.data[handle.tokenizer.eos_token_id] = 0.15
+    requests = [GenerationRequest(text=p, max_new_tokens=10) for p in _prompts(24, seed=1) if len(p.split()) > 1]
+    shapes = []
+    forward = type(handle.model).forward
+
+    def recorded(model, *args, **kwargs):
+        shapes.append(tuple(kwargs["input_ids"].shape))
+        return forward(model, *args, **kwargs)
+
+    monkeypatch.setattr(type(handle.model), "forward", recorded)
+    engine = Engine(handle, batch_size=4, progress_file=None)
+    outputs = engine.generate(requests)
+    monkeypatch.undo()
+    assert outputs == Engine(handle, batch_size=1, progress_file=None).generate(requests)
+    joins = [rows for rows, width in shapes if width > 1]
+    steps = [rows for rows, width in shapes if width == 1]
+    assert len(joins) > len(requests) / 4 and max(joins) <= 4, f"rows did not join a running batch: {shapes}"
+    # new_tokens counts every generated token (the end of sequence included); each row's first
+    # comes from its joining pass, each further one from a decoding step.
+    assert sum(steps) == engine.stats["new_tokens"] - len(requests)
+
+
 def test_sampling_varies_with_seed_and_sample_index(handle):
     prompt = _prompts(1)[0]
     engine = Engine(handle, progress_file=None)
