@@ -93,12 +93,13 @@ class StaticEngine:
             size = max(1, min(64, CPU_TOKENS_PER_BATCH // (len(rows[order[start]]) + new_tokens)))
             batch = order[start:start + size]
             width = max(len(rows[i]) for i in batch)
-            ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(rows[i])) + rows[i] for i in batch])
-            mask = torch.tensor([[0] * (width - len(rows[i])) + [1] * len(rows[i]) for i in batch])
+            ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(rows[i])) + rows[i] for i in batch],
+                               device=model.device)
+            mask = torch.tensor([[0] * (width - len(rows[i])) + [1] * len(rows[i]) for i in batch], device=model.device)
             with torch.inference_mode():
                 output = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new_tokens, do_sample=False)
             new = output[:, width:]
-            eos = torch.tensor(self.handle.eos_token_ids)
+            eos = torch.tensor(self.handle.eos_token_ids, device=new.device)
             finished = torch.isin(new, eos).cumsum(-1) > 0
             self.new_tokens += int((~finished).sum()) + int(finished.any(-1).sum())
             texts = tokenizer.batch_decode(new.masked_fill(finished, eos[0]), skip_special_tokens=True,
@@ -109,14 +110,14 @@ class StaticEngine:
         return [[text] for text in outputs]
 
 
-def _handle(model: str) -> ModelHandle:
-    return ModelHandle(parse_model_spec(model), DENSE, default_cache_dir(), device="cpu")
+def _handle(model: str, device: str = "cpu") -> ModelHandle:
+    return ModelHandle(parse_model_spec(model), DENSE, default_cache_dir(), device=device)
 
 
-def _start_up(model: str) -> float:
+def _start_up(model: str, device: str) -> float:
     """Seconds from nothing loaded to a first output (the GGUF conversion is cached before)."""
     start = time.perf_counter()
-    Engine(_handle(model), progress_file=None).generate(_chat(["Hi."], 1))
+    Engine(_handle(model, device), progress_file=None).generate(_chat(["Hi."], 1))
     return time.perf_counter() - start
 
 
@@ -141,15 +142,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--jobs", default=",".join(JOBS), help=f"comma-separated, of {', '.join(JOBS)}")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--no-contention", action="store_true", help="skip the run beside a CPU-bound process")
     args = parser.parse_args()
     jobs = args.jobs.split(",")
     engines = ("static", "hf")
 
-    handle = _handle(args.model)
+    handle = _handle(args.model, args.device)
     handle.model  # converts the GGUF once, outside the timings
-    print(f"model {args.model}, torch {torch.__version__}, {torch.get_num_threads()} threads by default")
-    print(f"start-up to a first output: {_start_up(args.model):.1f} s (hf)")
+    print(f"model {args.model} on {handle.device} ({handle.dtype}), torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads by default")
+    print(f"start-up to a first output: {_start_up(args.model, args.device):.1f} s (hf)")
     speeds: dict[tuple[str, str], float] = {}
     for job in jobs:
         requests = JOBS[job]()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The GPU paths in one short run, for a machine with a CUDA GPU where `make install` (and, for the
+# vLLM path, `pip install vllm`) has already run. Nothing in CI depends on it. Prints PASS/FAIL per
+# path; each path's output goes to $OUT/<path>.log (OUT defaults to a temporary folder).
+#   bash bench/gpu_check.sh [DEVICE]      DEVICE: cuda (default), cuda:N, or cpu to try the script here
+set -u
+cd "$(dirname "$0")/.."
+DEVICE=${1:-cuda}
+OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
+PY=${PY:-.venv/bin/python}
+export HF_HUB_OFFLINE=1
+# An empty cache of its own: every output and the compressed variant are computed on this device.
+CACHE="$OUT/cache"
+failed=0
+
+check() {  # check NAME SECONDS COMMAND...: PASS when the command exits 0 within SECONDS
+  local name=$1 seconds=$2 start=$SECONDS
+  shift 2
+  if timeout "$seconds" "$@" > "$OUT/$name.log" 2>&1; then
+    echo "PASS $name ($((SECONDS - start)) s)"
+  else
+    echo "FAIL $name (exit $?, $((SECONDS - start)) s; see $OUT/$name.log)"
+    failed=1
+  fi
+}
+
+echo "device $DEVICE, logs in $OUT"
+check cuda-visible 60 "$PY" -c "import torch, sys; sys.exit(0 if '$DEVICE' == 'cpu' or torch.cuda.is_available() else 1)"
+# The HF engine: static baseline and engine on the chat and few-shot jobs (outputs compared).
+check hf-engine 240 "$PY" bench/engine.py --device "$DEVICE" --jobs chat,few-shot --no-contention
+# One compression on the device (self-generated calibration, GPTQ, verification) and its preflight.
+check gptq-build-and-preflight 300 "$PY" -m pytest trust_tests -m preflight --quant gptq-w4 --device "$DEVICE" \
+    --trust-cache="$CACHE" -p no:cacheprovider -q
+# vLLM is not a backend of the suite yet (issue 10, part 2): only whether the wheel imports here.
+if "$PY" -c "import vllm" 2>/dev/null; then
+  check vllm-import 60 "$PY" -c "import vllm; print(vllm.__version__)"
+else
+  echo "SKIP vllm (not installed)"
+fi
+grep -h "outputs as static\|tok/s" "$OUT/hf-engine.log" 2>/dev/null
+exit $failed
