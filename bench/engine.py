@@ -30,7 +30,8 @@ import torch
 
 from compressors.spec import DENSE
 from fixtures.cache import ResponseCache
-from fixtures.engine import CPU_TOKENS_PER_BATCH, Engine, GenerationRequest
+from fixtures.engine import Engine, GenerationRequest
+from fixtures.hf_engine import CPU_TOKENS_PER_BATCH
 from fixtures.models import ModelHandle
 from fixtures.options import default_cache_dir
 from fixtures.registry import parse_model_spec

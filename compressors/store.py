@@ -101,6 +101,9 @@ class CompressedModel(ModelHandle):
                 self._build(entry)
         return str(entry), None
 
+    def served_names(self) -> set[str]:
+        return {self.source[0]}  # only the store's folder: a server of the dense model is not this variant
+
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:
         return json.loads((Path(self.source[0]) / MANIFEST).read_text(encoding="utf-8"))

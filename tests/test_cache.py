@@ -123,6 +123,7 @@ _KILLED_RUN = textwrap.dedent("""
     from compressors.spec import DENSE
     from fixtures.cache import ResponseCache
     from fixtures.engine import Engine, GenerationRequest
+    from fixtures.hf_engine import HfBackend
     from fixtures.models import ModelHandle
     from fixtures.registry import parse_model_spec
     from tests.test_cache import KILLED_REQUESTS
@@ -134,7 +135,7 @@ _KILLED_RUN = textwrap.dedent("""
         put_many(items)
         os.kill(os.getpid(), signal.SIGKILL)
     cache.put_many = dies_after_the_first_write
-    Engine(handle, cache, batch_size=len(KILLED_REQUESTS), progress_file=None).generate(KILLED_REQUESTS)
+    Engine(handle, cache, progress_file=None, backend=HfBackend(handle, len(KILLED_REQUESTS))).generate(KILLED_REQUESTS)
 """)
 # One batch of rows of which some end (at end of sequence) long before the others.
 KILLED_REQUESTS = [GenerationRequest(text=text, max_new_tokens=10) for text in (

@@ -7,6 +7,7 @@ import pytest
 from compressors.spec import DENSE, parse_variant
 from compressors.store import CompressedModel
 from fixtures.engine import Engine, GenerationRequest
+from fixtures.hf_engine import HfBackend
 from fixtures.models import ModelHandle
 from fixtures.options import default_cache_dir
 from fixtures.registry import parse_model_spec
@@ -42,8 +43,8 @@ def test_answers_a_chat_prompt_and_stops(smollm2):
 
 def test_greedy_outputs_agree_across_batch_sizes(smollm2):
     requests = [GenerationRequest(messages=[("user", q)], max_new_tokens=24) for q in QUESTIONS]
-    one = Engine(smollm2, batch_size=1, progress_file=None).generate(requests)
-    eight = Engine(smollm2, batch_size=8, progress_file=None).generate(requests)
+    one = Engine(smollm2, progress_file=None, backend=HfBackend(smollm2, 1)).generate(requests)
+    eight = Engine(smollm2, progress_file=None, backend=HfBackend(smollm2, 8)).generate(requests)
     assert eight == one
 
 
@@ -55,7 +56,7 @@ def test_few_shot_outputs_agree_with_and_without_a_shared_prefix(smollm2):
     demonstrations = [turn for question, answer in examples for turn in (("user", question), ("assistant", answer))]
     requests = [GenerationRequest(messages=[("system", "Answer briefly, as in the examples."), *demonstrations,
                                             ("user", q)], max_new_tokens=16) for q in QUESTIONS]
-    alone = Engine(smollm2, batch_size=1, progress_file=None, share_prefixes=False).generate(requests)
+    alone = Engine(smollm2, progress_file=None, backend=HfBackend(smollm2, 1, share_prefixes=False)).generate(requests)
     shared = Engine(smollm2, progress_file=None)
     assert shared.generate(requests) == alone
     assert shared.stats["prefix_tokens_saved"] > 0

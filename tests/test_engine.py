@@ -13,6 +13,7 @@ import torch
 from compressors.spec import DENSE
 from fixtures.cache import ResponseCache
 from fixtures.engine import ChoiceRequest, Engine, GenerationRequest
+from fixtures.hf_engine import HfBackend
 from fixtures.models import PLAIN_CHAT_TEMPLATE, ModelHandle
 from fixtures.registry import parse_model_spec
 from tests.conftest import WORDS, build_tiny_llama
@@ -41,14 +42,14 @@ def _requests(**settings) -> list[GenerationRequest]:
                          ids=["greedy", "sampled", "sampled-top-p"])
 def test_outputs_do_not_depend_on_batch_size_or_order(handle, settings):
     requests = _requests(**settings)
-    single = Engine(handle, batch_size=1, progress_file=None).generate(requests)
+    single = Engine(handle, progress_file=None, backend=HfBackend(handle, 1)).generate(requests)
     assert all(len(samples) == requests[0].n for samples in single)
     for batch_size in (7, None):
-        assert Engine(handle, batch_size=batch_size, progress_file=None).generate(requests) == single, \
+        assert Engine(handle, progress_file=None, backend=HfBackend(handle, batch_size)).generate(requests) == single, \
             f"batch size {batch_size or 'auto'} changed outputs"
     order = list(range(len(requests)))
     random.Random(3).shuffle(order)
-    shuffled = Engine(handle, batch_size=4, progress_file=None).generate([requests[i] for i in order])
+    shuffled = Engine(handle, progress_file=None, backend=HfBackend(handle, 4)).generate([requests[i] for i in order])
     assert shuffled == [single[i] for i in order]
 
 
@@ -66,10 +67,10 @@ def _few_shot_requests(**settings) -> list[GenerationRequest]:
 def test_shared_prefixes_do_not_change_outputs(handle, settings):
     """Rows decoded from one computation of their common prefix give the outputs they give alone."""
     requests = _few_shot_requests(**settings)
-    alone = Engine(handle, batch_size=1, progress_file=None, share_prefixes=False).generate(requests)
+    alone = Engine(handle, progress_file=None, backend=HfBackend(handle, 1, share_prefixes=False)).generate(requests)
     rows = 7 * (settings.get("n", 1))  # per family
     for batch_size in (3, None):
-        engine = Engine(handle, batch_size=batch_size, progress_file=None)
+        engine = Engine(handle, progress_file=None, backend=HfBackend(handle, batch_size))
         assert engine.generate(requests) == alone, f"batch size {batch_size or 'auto'}: sharing changed outputs"
         # Each family's 40 words are computed once, not once per row.
         assert engine.stats["prefix_tokens_saved"] >= 2 * 40 * (rows - 1), "shared prefixes were recomputed"
@@ -92,10 +93,10 @@ def test_rows_join_a_running_batch_and_leave_it_when_they_end(tmp_path, monkeypa
         return forward(model, *args, **kwargs)
 
     monkeypatch.setattr(type(handle.model), "forward", recorded)
-    engine = Engine(handle, batch_size=4, progress_file=None)
+    engine = Engine(handle, progress_file=None, backend=HfBackend(handle, 4))
     outputs = engine.generate(requests)
     monkeypatch.undo()
-    assert outputs == Engine(handle, batch_size=1, progress_file=None).generate(requests)
+    assert outputs == Engine(handle, progress_file=None, backend=HfBackend(handle, 1)).generate(requests)
     joins = [rows for rows, width in shapes if width > 1]
     steps = [rows for rows, width in shapes if width == 1]
     assert len(joins) > len(requests) / 4 and max(joins) <= 4, f"rows did not join a running batch: {shapes}"
@@ -140,7 +141,7 @@ def test_greedy_token_ranks_first_in_choice_scoring(handle):
 
 def test_choice_scores_match_an_unbatched_forward_pass(handle):
     prompts, options = _prompts(4, seed=11), ("red", "blue dog", "one two three")
-    scores = Engine(handle, batch_size=5, progress_file=None).score_choices(
+    scores = Engine(handle, progress_file=None, backend=HfBackend(handle, 5)).score_choices(
         [ChoiceRequest(text=p + " ", options=options) for p in prompts])
     tokenizer, model = handle.tokenizer, handle.model
     for prompt, row in zip(prompts, scores):
@@ -189,7 +190,7 @@ def test_progress_shows_rows_tokens_per_second_and_cache_hits(handle, tmp_path):
     requests = _requests()
     Engine(handle, cache, progress_file=None).generate(requests[:4])
     stream = io.StringIO()
-    Engine(handle, cache, batch_size=2, progress_file=stream).generate(requests)
+    Engine(handle, cache, progress_file=stream, backend=HfBackend(handle, 2)).generate(requests)
     final = stream.getvalue().split("\r")[-1]
     assert f"{len(requests) - 4}/{len(requests) - 4}" in final
     assert re.search(r"\d+\.\d tok/s, 4 cached", final), final
