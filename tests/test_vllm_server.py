@@ -6,8 +6,12 @@ the HF backend on the same model. The request translation tested here is the one
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +54,11 @@ def _smollm2() -> ModelHandle:
     return ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu")
 
 
+def _servers_running() -> set[str]:
+    found = subprocess.run(["pgrep", "-f", "vllm.entrypoints.openai.api_server"], capture_output=True, text=True)
+    return set(found.stdout.split())
+
+
 @pytest.fixture(scope="module")
 def smollm2() -> ModelHandle:
     """SmolLM2 for the HF backend (a handle of its own: loading HF weights stops its handle's server)."""
@@ -76,6 +85,7 @@ def test_greedy_outputs_agree_with_the_hf_backend(smollm2, served):
     hf = _engine(smollm2).generate(CHAT)
     vllm = _engine(smollm2, served).generate(CHAT)
     same = sum(a == b for a, b in zip(hf, vllm))
+    print(f"greedy agreement vLLM/HF: {same}/{len(CHAT)}")
     assert same >= 60, f"vLLM and HF greedy outputs agree on only {same} of {len(CHAT)} chat prompts"
 
 
@@ -86,6 +96,7 @@ def test_choice_log_likelihoods_agree_with_the_hf_backend(smollm2, served):
     hf = _engine(smollm2).score_choices(requests)
     vllm = _engine(smollm2, served).score_choices(requests)
     worst = max(abs(a - b) for hf_row, vllm_row in zip(hf, vllm) for a, b in zip(hf_row, vllm_row))
+    print(f"option log-likelihoods vLLM/HF: largest difference {worst:.2e}")
     # Measured: at most ~1e-5 (fp32 summation order); a wrong context/option split is off by whole nats.
     assert worst < 1e-3, f"option log-likelihoods differ by up to {worst:.2e} between vLLM and HF"
 
@@ -95,6 +106,7 @@ def test_one_dimension_scores_the_same_on_both_backends(smollm2, served):
     hf = evaluate(machine_ethics, _engine(smollm2), data)
     vllm = evaluate(machine_ethics, _engine(smollm2, served), data)
     drop = paired_drop(hf, vllm)
+    print(f"machine ethics HF {hf.score:.2f}, vLLM {vllm.score:.2f}: {drop.describe()}")
     assert drop.low <= 0 <= drop.high, f"machine ethics, vLLM against HF: {drop.describe()} (score {hf.score:.2f} " \
                                        f"against {vllm.score:.2f})"
 
@@ -122,6 +134,99 @@ def test_the_cache_never_mixes_backends(smollm2, served, tmp_path):
     again.generate(requests)
     assert (again.stats["cache_hits"], again.stats["rows_computed"]) == (len(requests), 0)
     assert len(cache) == 2 * len(requests)
+
+
+# Run in a process of its own that kills itself (kill -9) right after the first output is cached.
+KILLED_RUN = """
+import os, signal, sys
+from compressors.spec import DENSE
+from fixtures.cache import ResponseCache
+from fixtures.engine import Engine
+from fixtures.models import ModelHandle
+from fixtures.options import default_cache_dir
+from fixtures.registry import parse_model_spec
+from fixtures.vllm_engine import ServerBackend
+from tests.test_vllm_server import KILLED_REQUESTS
+handle = ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu")
+cache = ResponseCache(sys.argv[2])
+put_many = cache.put_many
+def dies_after_the_first_write(items):
+    put_many(items)
+    os.kill(os.getpid(), signal.SIGKILL)
+cache.put_many = dies_after_the_first_write
+Engine(handle, cache, progress_file=None, backend=ServerBackend(handle, url=sys.argv[1])).generate(KILLED_REQUESTS)
+"""
+KILLED_REQUESTS = [dataclasses.replace(request, max_new_tokens=2 if i == 0 else 64) for i, request in enumerate(CHAT[:8])]
+
+
+def test_a_killed_run_on_a_server_keeps_every_finished_output(served, tmp_path):
+    url = served._connect()
+    path = tmp_path / "responses.sqlite3"
+    killed = subprocess.run([sys.executable, "-c", KILLED_RUN, url, str(path)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    cache = ResponseCache(path)
+    assert len(cache) == 1
+    rerun = _engine(None, served, cache)
+    rerun.generate(KILLED_REQUESTS)
+    assert (rerun.stats["cache_hits"], rerun.stats["rows_computed"]) == (1, len(KILLED_REQUESTS) - 1)
+
+
+# The in-process backend (`vllm.LLM`), run in the vLLM environment on rows made here.
+IN_PROCESS = """
+import json, sys
+from types import SimpleNamespace
+from fixtures.rows import ChoiceRow, Row, Settings
+from fixtures.vllm_engine import VllmBackend
+job = json.load(sys.stdin)
+handle = SimpleNamespace(source=(job["model"], None), dtype="float32", holders=[], make_room=lambda: None,
+                         release=lambda: None)
+backend = VllmBackend(handle, eager=True)
+settings = Settings(**job["settings"])
+tokens = {}
+backend.generate([Row(**row) for row in job["rows"]], settings,
+                 lambda ended: tokens.update((row.key, row.tokens) for row in ended), {})
+scores = {}
+backend.score([ChoiceRow(**row) for row in job["choices"]], scores.update)
+print("RESULT=" + json.dumps({"tokens": tokens, "scores": scores, "identity": backend.identity()}), flush=True)
+backend.release()
+"""
+
+
+def test_the_in_process_backend_computes_what_the_server_computes(served, tmp_path):
+    """`--trust-backend vllm` (vllm.LLM in the suite's process, on a CUDA machine), run here in the
+    vLLM CPU environment on the same rows as the server: the same tokens, the same option scores."""
+    from fixtures.rows import ChoiceRow, Row, Settings
+
+    tokenizer = served.handle.tokenizer
+    prompts = [tokenizer(served.handle.render(request.messages), add_special_tokens=False)["input_ids"]
+               for request in CHAT[:8]]
+    settings = Settings(max_new_tokens=24, temperature=1.0, top_p=0.9, eos_ids=served.handle.eos_token_ids,
+                        pad_id=tokenizer.pad_token_id)
+    rows = [Row(f"greedy-{i}", ids) for i, ids in enumerate(prompts)] + \
+           [Row(f"sampled-{i}", ids, seed=1000 + i) for i, ids in enumerate(prompts)]
+    choices = [ChoiceRow(f"choice-{i}", ids, tokenizer(" Yes, of course.", add_special_tokens=False)["input_ids"])
+               for i, ids in enumerate(prompts)]
+    server_tokens, server_scores = {}, {}
+    served.generate([Row(row.key, row.ids, row.seed) for row in rows], settings,
+                    lambda ended: server_tokens.update((row.key, row.tokens) for row in ended), {})
+    served.score(choices, server_scores.update)
+
+    job = {"model": served.handle.source[0], "settings": {**settings.__dict__, "eos_ids": list(settings.eos_ids)},
+           "rows": [{"key": row.key, "ids": row.ids, "seed": row.seed} for row in rows],
+           "choices": [choice.__dict__ for choice in choices]}
+    run = subprocess.run([str(VLLM_PYTHON), "-c", IN_PROCESS], input=json.dumps(job), cwd=ROOT, capture_output=True,
+                         text=True, timeout=900, env={**os.environ, **SERVER_ENV})
+    # Known, CPU build: the process may abort at interpreter exit, after the work is done and its
+    # engine shut down ("terminate called without an active exception"; README, "Engine backends").
+    aborted_at_exit = run.returncode == -signal.SIGABRT and "terminate called without an active exception" in run.stderr
+    assert run.returncode == 0 or aborted_at_exit, run.stderr[-3000:]
+    assert "RESULT=" in run.stdout, run.stderr[-3000:]
+    result = json.loads(run.stdout.rpartition("RESULT=")[2].splitlines()[0])
+    assert result["identity"]["backend"] == "vllm"
+    assert result["tokens"] == server_tokens
+    worst = max(abs(result["scores"][key] - server_scores[key]) for key in server_scores)
+    assert worst < 1e-4, f"in-process and served option scores differ by {worst:.2e}"
 
 
 def test_a_server_of_another_model_is_refused(tiny_llama_dir, served, tmp_path):
@@ -166,3 +271,27 @@ def test_a_server_that_cannot_start_names_its_log(tmp_path):
     with pytest.raises(BackendError, match="exited with code .*vllm.log"):
         server.start(str(tmp_path / "no-such-model"))
     assert not server.running
+
+
+@pytest.mark.slow
+def test_the_suite_runs_a_dense_and_a_compressed_variant_on_servers_it_starts(tmp_path):
+    """The real configuration, as a user runs it: `--trust-backend openai` with no server given: the
+    suite starts `vllm serve` for the dense model, then for the variant it built (the store's
+    folder), one at a time, and stops them; the results say which backend computed them."""
+    _server(tmp_path)  # fails or skips without the vLLM environment
+    before = _servers_running()  # this module's own server may be among them
+    run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", "machine_ethics or preflight", "-rA",
+                          "-p", "no:cacheprovider", "--quant", "none,rtn-w8", "--trust-backend", "openai",
+                          f"--trust-reports={tmp_path}"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                         env={**os.environ, **SERVER_ENV, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "trust: backend=openai" in run.stdout
+    for variant in ("none", "rtn-w8"):
+        assert re.search(rf"\[{variant}\] machine_ethics: score \d+\.\d", run.stdout), run.stdout[-3000:]
+    written, = (tmp_path / "runs").glob("*.json")
+    backends = {entry["variant"]: entry["provenance"]["backend"] for entry in json.loads(written.read_text())["results"]}
+    assert backends["none"]["backend"] == backends["rtn-w8"]["backend"] == "vllm-server"
+    assert "/compressed/rtn-w8-" in backends["rtn-w8"]["served"]
+    left = _servers_running() - before
+    assert not left, f"vLLM servers left running after the session: {left}"
