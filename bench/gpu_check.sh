@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU paths in one short run, for a machine with a CUDA GPU where `make install` (and, for the
-# vLLM path, `pip install vllm`) has already run. Nothing in CI depends on it. Prints PASS/FAIL per
+# vLLM paths, `pip install -e .[vllm]`) has already run. Nothing in CI depends on it. Prints PASS/FAIL per
 # path; each path's output goes to $OUT/<path>.log (OUT defaults to a temporary folder).
 #   bash bench/gpu_check.sh [DEVICE]      DEVICE: cuda (default), cuda:N, or cpu to try the script here
 set -u
@@ -32,11 +32,16 @@ check hf-engine 240 "$PY" bench/engine.py --device "$DEVICE" --jobs chat,few-sho
 # One compression on the device (self-generated calibration, GPTQ, verification) and its preflight.
 check gptq-build-and-preflight 300 "$PY" -m pytest trust_tests -m preflight --quant gptq-w4 --device "$DEVICE" \
     --trust-cache="$CACHE" -p no:cacheprovider -q
-# vLLM is not a backend of the suite yet (issue 10, part 2): only whether the wheel imports here.
+# The vLLM backends (pip install -e .[vllm]): in process, then on a server the suite starts from
+# this environment; the dense model and the GPTQ variant built above (the store's plain safetensors).
 if "$PY" -c "import vllm" 2>/dev/null; then
-  check vllm-import 60 "$PY" -c "import vllm; print(vllm.__version__)"
+  check vllm-in-process 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
+      --trust-backend vllm --device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
+  check vllm-server 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
+      --trust-backend openai --device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
 else
-  echo "SKIP vllm (not installed)"
+  echo "SKIP vllm (not installed: pip install -e .[vllm])"
 fi
 grep -h "outputs as static\|tok/s" "$OUT/hf-engine.log" 2>/dev/null
+grep -h "machine_ethics: score" "$OUT"/vllm-*.log 2>/dev/null
 exit $failed
