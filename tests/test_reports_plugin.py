@@ -33,11 +33,16 @@ class FakeHandle:
         return {"model": "fake-model", "variant": self.variant.id}
 
 
+class FakeBackend:
+    def identity(self):
+        return {"backend": "fake"}
+
+
 class FakeEngine:
     """Answers every prompt politely; the variants named in $FAKE_RUDE answer rudely."""
 
     def __init__(self, variant):
-        self.handle = FakeHandle(variant)
+        self.handle, self.backend = FakeHandle(variant), FakeBackend()
         self.text = RUDE if variant.id in os.environ.get("FAKE_RUDE", "").split(",") else POLITE
 
     def generate(self, requests):
