@@ -134,6 +134,11 @@ def test_the_cache_never_mixes_backends(smollm2, served, tmp_path):
     again.generate(requests)
     assert (again.stats["cache_hits"], again.stats["rows_computed"]) == (len(requests), 0)
     assert len(cache) == 2 * len(requests)
+    idle = ServerBackend(_smollm2(), server=_server(tmp_path))
+    cached = _engine(None, idle, cache)
+    cached.generate(requests)
+    assert (cached.stats["cache_hits"], cached.stats["rows_computed"]) == (len(requests), 0)
+    assert not idle.server.running, "a run whose outputs were all cached started a vLLM server"
 
 
 # Run in a process of its own that kills itself (kill -9) right after the first output is cached.
