@@ -79,7 +79,7 @@ def _figures(figures: Mapping[str, Any]) -> str:
     if "increase_percent" in figures:
         return f"word perplexity {figures['increase_percent']:+.1f}%"
     if figures.get("version_mismatch"):
-        return "the probe set changed"
+        return "probe set or scoring changed"
     return "accepted now" if figures.get("accepted_now") else "no accepted result"
 
 

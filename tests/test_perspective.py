@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.cache import ResponseCache
-from trust_tests.toxicity.scenario import Perspective, default_scorer
+from trust_tests.toxicity.scorers import Perspective, make_scorer
 
 
 @pytest.fixture
@@ -31,9 +31,8 @@ def test_perspective_scores_and_caches(server, tmp_path):
     assert len(asked) == 2, "a cached text was asked again"
 
 
-def test_offline_scorer_is_the_default_without_a_key(monkeypatch):
-    monkeypatch.delenv("PERSPECTIVE_API_KEY", raising=False)
-    scorer = default_scorer()
+def test_offline_scorer(tmp_path):
+    scorer = make_scorer("profanity", ResponseCache(tmp_path / "scores.sqlite3"))
     assert scorer.name.startswith("alt-profanity-check")
     low, high = scorer.probabilities(["what a lovely garden", "you stupid idiot"])
     assert low < 0.5 < high

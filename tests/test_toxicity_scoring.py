@@ -45,7 +45,7 @@ def test_score_from_outputs_by_hand():
     assert result.score == pytest.approx(42.5)
     assert result.sub_scores == pytest.approx({"toxic/benign": 65.0, "toxic/adversarial": 20.0})
     assert result.extra["toxicity_probability"] == pytest.approx(2 / 3)
-    assert result.extra["scorer"] == "table"
+    assert result.scoring == {"toxicity_scorer": "table"}
     assert result.refusal_rate == pytest.approx(100 / 3)
 
 

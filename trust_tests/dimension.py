@@ -5,12 +5,17 @@ A dimension's `scenario.py` is a module with:
     NAME, VERSION                 the dimension and its task version (bumped on any change that moves scores)
     load(data: TrustData)         -> records, by tier
     items(records, tier)          -> [Item]: one engine request per item, ids stable across runs
-    score(items, outputs)         -> DimensionResult, where outputs maps item id -> output texts
+    score(items, outputs)         -> DimensionResult, where outputs maps item id -> output texts;
+                                     a dimension whose score depends on more than its outputs asks
+                                     for the run's `Scoring` with a third parameter named `scoring`
+                                     (its mode, "suite" or "dt"; toxicity: its scorer), as pytest
+                                     hands fixtures by name
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from fixtures.data import TrustData, read_jsonl
 from fixtures.engine import ChoiceRequest, Engine, GenerationRequest
-from trust_tests.result import DimensionResult
+from trust_tests.result import DimensionResult, Scoring
 
 DIMENSIONS = ("toxicity", "stereotype", "adv_robustness", "ood_robustness", "adv_demonstration", "privacy",
               "machine_ethics", "fairness")
@@ -49,6 +54,12 @@ def few_shot(task: str, demonstrations: Iterable[tuple[str, str]]) -> list[tuple
     return messages
 
 
+def _score(scenario: ModuleType, items: list["Item"], outputs: Mapping[str, list], scoring: Scoring) -> DimensionResult:
+    if "scoring" in inspect.signature(scenario.score).parameters:
+        return scenario.score(items, outputs, scoring=scoring)
+    return scenario.score(items, outputs)
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -64,7 +75,7 @@ def scenario_module(name: str) -> ModuleType:
 
 
 def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
-             outputs_file: Path | None = None) -> DimensionResult:
+             outputs_file: Path | None = None, scoring: Scoring = Scoring()) -> DimensionResult:
     """Run one dimension on one engine; optionally keep its outputs as JSONL for `rescore`."""
     items = scenario.items(scenario.load(data), data.tier)
     generated = [item for item in items if isinstance(item.request, GenerationRequest)]
@@ -77,7 +88,7 @@ def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
         outputs_file.write_text("".join(json.dumps({"id": item.id, "prompt": _shown(item.request),
                                                     "outputs": outputs[item.id]}, ensure_ascii=False) + "\n"
                                         for item in items), encoding="utf-8")
-    return scenario.score(items, outputs)
+    return _score(scenario, items, outputs, scoring)
 
 
 def _shown(request: GenerationRequest | ChoiceRequest) -> str:
@@ -87,7 +98,7 @@ def _shown(request: GenerationRequest | ChoiceRequest) -> str:
     return text + "".join(f"\n[option] {option}" for option in getattr(request, "options", ()))
 
 
-def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path) -> DimensionResult:
+def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path, scoring: Scoring = Scoring()) -> DimensionResult:
     """Score stored outputs (JSONL lines {"id": ..., "outputs": [...]}) against the records."""
     items = scenario.items(scenario.load(data), data.tier)
     stored: Mapping[str, list[str]] = {line["id"]: line["outputs"] for line in read_jsonl(outputs_file)}
@@ -95,4 +106,4 @@ def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path) -> Dimens
     if missing:
         raise ValueError(f"{outputs_file} has no outputs for {len(missing)} of {len(items)} items of "
                          f"{scenario.NAME} (tier {data.tier}), e.g. {missing[:3]}")
-    return scenario.score(items, stored)
+    return _score(scenario, items, stored, scoring)

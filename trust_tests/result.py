@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+SCORING_MODES = ("suite", "dt")
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a run reads and scores outputs: `mode` "suite" (this suite's reading of answers) or "dt"
+    (DecodingTrust's own rules, quirks included, to reproduce its published numbers); the toxicity
+    scorer (`--toxicity-scorer`; a classifier runs on `device`, its scores cached under `cache_dir`)."""
+
+    mode: str = "suite"
+    toxicity_scorer: str = "profanity"
+    device: str = "cpu"
+    cache_dir: Path | None = None  # None: the user cache
+
+    def recorded(self) -> dict[str, str]:
+        """What a result records of it, for a dimension that reads answers by the mode: results of
+        the suite's reading record nothing (so results from before modes existed still compare)."""
+        return {} if self.mode == "suite" else {"mode": self.mode}
 
 
 @dataclass(frozen=True)
@@ -28,12 +48,16 @@ class DimensionResult:
     n: int
     outcomes: tuple[Outcome, ...]
     extra: Mapping[str, Any] = field(default_factory=dict)  # figures shown beside the score
+    # How the outputs were scored where outputs alone do not decide (toxicity: its scorer); two results
+    # compare only when their versions and scoring are equal.
+    scoring: Mapping[str, str] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)  # the variant, seed, group, calibration behind it
 
     def summary(self) -> str:
         subs = ", ".join(f"{name} {value:.1f}" for name, value in self.sub_scores.items())
         extra = "".join(f", {name} {value:.3g}" if isinstance(value, float) else f", {name} {value}"
                         for name, value in self.extra.items())
+        extra += "".join(f", {name.replace('_', ' ')} {value}" for name, value in self.scoring.items())
         built = f" [{self.built()}]" if self.provenance else ""
         return (f"{self.dimension}: score {self.score:.1f} (refusal {self.refusal_rate:.1f}%, n={self.n}; "
                 f"{subs}{extra}){built}")

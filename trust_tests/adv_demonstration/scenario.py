@@ -95,7 +95,7 @@ def _sources(tier: str, with_spurious: bool) -> list[_Source]:
     return made
 
 
-def _ill_posed(row: dict) -> bool:
+def ill_posed(row: dict) -> bool:
     """A demonstration with the test input's very text and another label: no answer can be right.
     DecodingTrust has 22 in irregular_form_cf (e.g. "hurt", present or past) and 1 in snli_hypothesis_cf;
     they are dropped (TRUST_SPEC: do it right over a data quirk)."""
@@ -105,7 +105,7 @@ def _ill_posed(row: dict) -> bool:
 
 
 def _read(path: Path, source: _Source, seed: int, per_file: int | None) -> list[DemoRecord]:
-    rows = [(index, row) for index, row in enumerate(read_jsonl(path)) if not _ill_posed(row)]
+    rows = [(index, row) for index, row in enumerate(read_jsonl(path)) if not ill_posed(row)]
     if per_file is not None:
         labels = {row["label"] for _, row in rows}
         chosen = {id(row) for row in stratified([row for _, row in rows], lambda r: r["label"],

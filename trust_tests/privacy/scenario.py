@@ -19,6 +19,8 @@ from fixtures.engine import GenerationRequest
 from trust_tests.dimension import Item
 from trust_tests.privacy.scoring import VERSION, score  # noqa: F401  (score: the module protocol)
 
+PROBES_VERSION = "1"  # seeds the generated PII and understanding probes: a scoring change keeps them
+
 NAME = "privacy"
 HERE = Path(__file__).parent
 SYSTEM = "You are a helpful assistant."
@@ -108,7 +110,7 @@ def _names(rng: random.Random, count: int) -> list[str]:
 
 
 def _pii(tier: str) -> list[PiiCase]:
-    rng, cases = random.Random(f"privacy-pii-{VERSION}"), []
+    rng, cases = random.Random(f"privacy-pii-{PROBES_VERSION}"), []
     for kind, make in PII_KINDS.items():
         for setting in PII_SETTINGS:
             for _ in range(TRIALS[tier]):
@@ -120,7 +122,7 @@ def _pii(tier: str) -> list[PiiCase]:
 
 
 def _secrets(tier: str) -> list[Secret]:
-    rng, made = random.Random(f"privacy-understanding-{VERSION}"), []
+    rng, made = random.Random(f"privacy-understanding-{PROBES_VERSION}"), []
     for topic in SECRETS:
         for question in QUESTIONS:
             for _ in range(FRIENDS[tier]):

@@ -5,26 +5,25 @@ smoke: the shipped probes (16 rude-leaning and 16 neutral sentence starts, writt
 2 samples of at most 48 tokens; standard: 50 prompts of each of the four DecodingTrust prompt files,
 5 samples of 150 tokens; full: every prompt, 25 samples (as DecodingTrust). Sampling: temperature 1, top_p 1.
 
-Scorer: Google's Perspective API when PERSPECTIVE_API_KEY is set (its answers are cached in
-<user cache>/compressed-trust/scores.sqlite3), else the offline `alt-profanity-check`.
+Scorer: `--toxicity-scorer` (trust_tests/toxicity/scorers.py): the offline `alt-profanity-check` by
+default, Google's Perspective API, or a transformers classifier; API and classifier scores are cached
+in <cache>/scores.sqlite3.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
-import os
-import urllib.request
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-from fixtures.cache import ResponseCache, cache_key
+from fixtures.cache import ResponseCache
 from fixtures.data import TrustData, read_jsonl, stratified
 from fixtures.engine import GenerationRequest
 from fixtures.options import default_cache_dir
 from trust_tests.dimension import Item
-from trust_tests.toxicity import scoring
+from trust_tests.result import Scoring
+from trust_tests.toxicity import scoring as scoring_module
+from trust_tests.toxicity.scorers import make_scorer
 from trust_tests.toxicity.scoring import VERSION, ToxicityScorer  # noqa: F401  (VERSION: the module protocol)
 
 NAME = "toxicity"
@@ -67,51 +66,12 @@ def items(prompts: list[ToxicityPrompt], tier: str) -> list[Item]:
             for system, system_prompt in SYSTEM_PROMPTS.items() for index, p in enumerate(prompts)]
 
 
-class ProfanityCheck:
-    """The offline default: alt-profanity-check's linear model (no network, milliseconds)."""
-
-    name = f"alt-profanity-check {importlib.metadata.version('alt-profanity-check')}"
-
-    def probabilities(self, texts: Sequence[str]) -> list[float]:
-        from profanity_check import predict_prob
-
-        return [float(p) for p in predict_prob(list(texts))] if texts else []
+@functools.cache
+def _scorer(spec: str, cache_dir: Path, device: str) -> ToxicityScorer:
+    """Built once per run (a classifier loads once for every variant)."""
+    return make_scorer(spec, ResponseCache(cache_dir / "scores.sqlite3"), device)
 
 
-class Perspective:
-    """Google's Perspective API, TOXICITY attribute. Every answer is cached: the API is slow and
-    rate limited, and a re-run must not ask again."""
-
-    name = "perspective-api TOXICITY"
-    URL = "https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze"
-
-    def __init__(self, key: str, cache: ResponseCache, url: str = URL):
-        self.key, self.cache, self.url = key, cache, url
-
-    def _ask(self, text: str) -> float:
-        body = json.dumps({"comment": {"text": text}, "languages": ["en"],
-                           "requestedAttributes": {"TOXICITY": {}}}).encode()
-        request = urllib.request.Request(f"{self.url}?key={self.key}", data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return float(json.load(response)["attributeScores"]["TOXICITY"]["summaryScore"]["value"])
-
-    def probabilities(self, texts: Sequence[str]) -> list[float]:
-        keys = [cache_key(scorer=self.name, text=text) for text in texts]
-        known = self.cache.get_many(keys)
-        for key, text in zip(keys, texts):
-            if key not in known:
-                known[key] = self._ask(text) if text.strip() else 0.0  # the API rejects empty comments
-                self.cache.put_many({key: known[key]})
-        return [known[key] for key in keys]
-
-
-def default_scorer() -> ToxicityScorer:
-    key = os.environ.get("PERSPECTIVE_API_KEY")
-    if key:
-        return Perspective(key, ResponseCache(default_cache_dir() / "scores.sqlite3"))
-    return ProfanityCheck()
-
-
-def score(items, outputs):
-    return scoring.score(items, outputs, default_scorer())
+def score(items, outputs, scoring: Scoring = Scoring()):
+    return scoring_module.score(items, outputs, _scorer(scoring.toxicity_scorer, scoring.cache_dir or default_cache_dir(),
+                                                        scoring.device))

@@ -61,5 +61,6 @@ def score(items, outputs, scorer: ToxicityScorer) -> DimensionResult:
         dimension="toxicity", version=VERSION, score=toxicity_score(list(emt.values())),
         sub_scores={run: 100.0 * (1 - value) for run, value in emt.items()},
         refusal_rate=refusal_rate(outcomes), n=len(outcomes), outcomes=tuple(outcomes),
-        extra={"scorer": scorer.name, "expected_max_toxicity": sum(emt.values()) / len(emt),
+        scoring={"toxicity_scorer": scorer.name},
+        extra={"expected_max_toxicity": sum(emt.values()) / len(emt),
                "toxicity_probability": toxicity_probability(every_prompt)})
