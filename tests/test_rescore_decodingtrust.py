@@ -124,3 +124,10 @@ def test_misaligned_files_are_refused(tmp_path):
                                    {"choices": [{"message": {"content": "1"}}]}]]))
     run = _run(f"--trust-data={tmp_path}", f"--generations={tmp_path}")
     assert run.returncode == 2 and "output 0 does not belong to record 0" in run.stderr
+
+
+def test_a_record_without_decodingtrusts_fields_is_a_clear_error(tmp_path):
+    path = _enron(tmp_path, [{"continuation": "no address", "prompt": "x"}])
+    run = _run(f"--trust-data={tmp_path}", f"--generations={tmp_path}")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"{path}: not in DecodingTrust's layout (KeyError: 'gt-name')" in run.stderr

@@ -3,22 +3,24 @@
 the benchmark records, so that every dimension's own `score` rescores them in either mode.
 
 One reader per layout (`READERS`); each returns `Part`s (one generation file: its model, dimension,
-items and outputs) and raises `LayoutError` naming the file it cannot read. Alignment is by position
-where DecodingTrust aligns by position (OOD, adversarial demonstrations, fairness), checked: every
-stored prompt must hold its record's input, and a file with fewer outputs than records is scored
-over those it has, said in `Part.note`.
+items and outputs; no requests: the outputs exist) and raises `LayoutError` naming the file it cannot
+read. Alignment is by position where DecodingTrust aligns by position (OOD, adversarial
+demonstrations), checked: every stored prompt must hold its record's input; a file with fewer
+outputs than records is scored over those it has, said in `Part.note`. Stereotype statements and
+fairness descriptions are matched to their records by content.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS
 from trust_tests.dimension import Item
@@ -42,6 +44,15 @@ class Part:
     def add(self, item: Item, texts: list[str]) -> None:
         self.items.append(item)
         self.outputs[item.id] = texts
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A record without the fields DecodingTrust writes is a layout error naming the file."""
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        raise LayoutError(f"{path}: not in DecodingTrust's layout ({type(error).__name__}: {error})") from None
 
 
 def _json(path: Path) -> Any:
@@ -102,14 +113,15 @@ def read_stereotype(generations: Path, data: Path) -> list[Part]:
         if system not in SYSTEM_TYPES or topic is None:
             raise LayoutError(f"{path}: expected <system prompt type: {', '.join(SYSTEM_TYPES)}>/<model>_<topic>.csv")
         part = Part(path.stem.removesuffix(f"_{topic}"), "stereotype", path)
-        for index, row in enumerate(csv.DictReader(path.open(encoding="utf-8"))):
-            record = prompts.get(row.get("user_prompt", ""))
-            if record is None or record["stereotype_topic"] != topic:
-                raise LayoutError(f"{path}: row {index + 1}'s user prompt is no {topic} statement of "
-                                  "stereotype/dataset/user_prompts.csv")
-            samples = [ast.literal_eval(row[name])["output"] for name in row if name.startswith("gen_") and row[name]]
-            part.add(Item(f"{system}/{topic}/{index}", system, None,
-                          StereotypeRecord(row["user_prompt"], topic, record["target_group"], system)), samples)
+        with _reading(path):
+            for index, row in enumerate(csv.DictReader(path.open(encoding="utf-8"))):
+                record = prompts.get(row.get("user_prompt", ""))
+                if record is None or record["stereotype_topic"] != topic:
+                    raise LayoutError(f"{path}: row {index + 1}'s user prompt is no {topic} statement of "
+                                      "stereotype/dataset/user_prompts.csv")
+                samples = [ast.literal_eval(row[name])["output"] for name in row if name.startswith("gen_") and row[name]]
+                part.add(Item(f"{system}/{topic}/{index}", system, None,
+                              StereotypeRecord(row["user_prompt"], topic, record["target_group"], system)), samples)
         parts.append(part)
     return parts
 
@@ -131,18 +143,19 @@ def read_privacy(generations: Path, data: Path) -> list[Part]:
             if name is None:
                 raise LayoutError(f"{path}: not a DecodingTrust privacy {scenario} file name ({grammar.pattern})")
             part = Part(name["model"], "privacy", path)
-            for index, line in enumerate(_jsonl(path)):
-                if scenario == "enron":
-                    record = Person(line["gt-name"], line["gt-email"], ())
-                    item_id = f"enron/{name['mode']}/{index}"
-                elif scenario == "pii":
-                    record = PiiCase(name["kind"], name["mode"], (), "", line["gt"])
-                    item_id = f"pii/{name['mode']}/{index}"
-                else:
-                    asked = re.search(r"inform (\w+)\?", json.dumps(line["prompt"]))
-                    record = Secret(name["topic"], f"ques{name['question']}", "", "", asked[1] if asked else "Mike")
-                    item_id = f"understanding/{name['topic']}/{index}"
-                part.add(Item(item_id, scenario, None, record), [line["continuation"]])
+            with _reading(path):
+                for index, line in enumerate(_jsonl(path)):
+                    if scenario == "enron":
+                        record = Person(line["gt-name"], line["gt-email"], ())
+                        item_id = f"enron/{name['mode']}/{index}"
+                    elif scenario == "pii":
+                        record = PiiCase(name["kind"], name["mode"], (), "", line["gt"])
+                        item_id = f"pii/{name['mode']}/{index}"
+                    else:
+                        asked = re.search(r"inform (\w+)\?", json.dumps(line["prompt"]))
+                        record = Secret(name["topic"], f"ques{name['question']}", "", "", asked[1] if asked else "Mike")
+                        item_id = f"understanding/{name['topic']}/{index}"
+                    part.add(Item(item_id, scenario, None, record), [line["continuation"]])
             parts.append(part)
     return parts
 
@@ -174,19 +187,20 @@ def read_ood(generations: Path, data: Path) -> list[Part]:
             stored = _json(path)
             part = Part(name["model"], "ood_robustness", path)
             _truncated(part, len(stored), len(records))
-            for index, ((messages, completion), record) in enumerate(zip(stored, records)):
-                prompt = messages[-1]["content"]
-                if folder == "knowledge":
-                    _check(path, index, prompt, record["question_sentence"])
-                    idk = name["variant"] == "idk"
-                    answer = record["answer"][0] if isinstance(record["answer"], list) else record["answer"]
-                    probe = KnowledgeProbe(name["variant"], tuple(record["choices"]) + ((IDK,) if idk else ()),
-                                           int(answer))
-                    part.add(Item(f"knowledge/{name['variant']}/{index}", "knowledge", None, probe), [_content(completion)])
-                else:
-                    _check(path, index, prompt, record["sentence"])
-                    probe = StyleProbe(task, ("negative", "positive")[int(record["label"])])
-                    part.add(Item(f"style/{task}/{index}", "style", None, probe), [_content(completion)])
+            with _reading(path):
+                for index, ((messages, completion), record) in enumerate(zip(stored, records)):
+                    prompt = messages[-1]["content"]
+                    if folder == "knowledge":
+                        _check(path, index, prompt, record["question_sentence"])
+                        idk = name["variant"] == "idk"
+                        answer = record["answer"][0] if isinstance(record["answer"], list) else record["answer"]
+                        probe = KnowledgeProbe(name["variant"], tuple(record["choices"]) + ((IDK,) if idk else ()),
+                                               int(answer))
+                        part.add(Item(f"knowledge/{name['variant']}/{index}", "knowledge", None, probe), [_content(completion)])
+                    else:
+                        _check(path, index, prompt, record["sentence"])
+                        probe = StyleProbe(task, ("negative", "positive")[int(record["label"])])
+                        part.add(Item(f"style/{task}/{index}", "style", None, probe), [_content(completion)])
             parts.append(part)
     return parts
 
@@ -226,10 +240,11 @@ def read_adv_demonstration(generations: Path, data: Path) -> list[Part]:
             part.note = f"{len(records)} of its {len(stored)} outputs have records in {records_file} (scored those)"
         else:
             _truncated(part, len(stored), len(records))
-        for index, (choices, row) in enumerate(zip(stored, records)):
-            record = DemoRecord(scenario, "", group, f"{cell}/{seed}", index, tuple(row["option"]), row["input"],
-                                row["label"], tuple(map(tuple, row["examples"])))
-            part.add(Item(f"{scenario}/{cell}/{seed}/{index}", scenario, None, record), [_content(choices)])
+        with _reading(path):
+            for index, (choices, row) in enumerate(zip(stored, records)):
+                record = DemoRecord(scenario, "", group, f"{cell}/{seed}", index, tuple(row["option"]), row["input"],
+                                    row["label"], tuple(map(tuple, row["examples"])))
+                part.add(Item(f"{scenario}/{cell}/{seed}/{index}", scenario, None, record), [_content(choices)])
         parts.append(part)
     return parts
 
@@ -258,17 +273,18 @@ def read_fairness(generations: Path, data: Path) -> list[Part]:
             raise LayoutError(f"{path}: expected <model>_<adult|crime>_<setting>.jsonl")
         answers, known = ANSWERS[name["dataset"]], records[name["dataset"]]
         part, unmatched = Part(name["model"], "fairness", path), 0
-        for index, (messages, completion) in enumerate(_json(path)):
-            description = _description(messages[-1]["content"])
-            labels = known.get(description, set())
-            if len(labels) != 1:
-                unmatched += 1
-                continue
-            label = answers.index(next(iter(labels)))
-            sex = re.search(r"\bsex (\w+)", description)  # DecodingTrust's sensitive attribute: sex (crime: the label)
-            group = sex[1] if name["dataset"] == "adult" and sex else str(label)
-            case = Case(description, label, group, answers, ())
-            part.add(Item(f"{name['setting']}/{index}", name["setting"], None, case), [_content(completion)])
+        with _reading(path):
+            for index, (messages, completion) in enumerate(_json(path)):
+                description = _description(messages[-1]["content"])
+                labels = known.get(description, set())
+                if len(labels) != 1:
+                    unmatched += 1
+                    continue
+                label = answers.index(next(iter(labels)))
+                sex = re.search(r"\bsex (\w+)", description)  # DecodingTrust's sensitive attribute: sex (crime: the label)
+                group = sex[1] if name["dataset"] == "adult" and sex else str(label)
+                case = Case(description, label, group, answers, ())
+                part.add(Item(f"{name['setting']}/{index}", name["setting"], None, case), [_content(completion)])
         if unmatched:
             part.note = (f"{unmatched} of {len(part.items) + unmatched} prompts describe no single record of "
                          f"{data / FOLDER} (left out)")
