@@ -163,13 +163,14 @@ class CompressedModel(ModelHandle):
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         staging.rename(entry)
 
-    def verify_loaded(self, model: Any) -> None:
-        check_weights(model, self.variant, self.group)
+    def verify_loaded(self, model: Any) -> dict[str, Any]:
+        figures = check_weights(model, self.variant, self.group)
         probe = probe_logprobs(model, self.tokenizer)
-        check_differs(self.variant, self.manifest["dense_probe"], probe)
+        figures["probe_change"] = check_differs(self.variant, self.manifest["dense_probe"], probe)
         if (change := probe_change(self.manifest["probe"], probe)) > RELOAD_TOLERANCE:
             raise VerificationError(f"{self.variant.id}: the loaded model's probe log-probabilities differ from the "
                                     f"ones it had when built by {change:.3g}; {self.entry} is not the model built")
+        return {**figures, "change_since_built": change}
 
     def provenance(self) -> dict[str, Any]:
         return {**super().provenance(), "method": self.variant.method, "seed": self.variant.seed,
@@ -195,12 +196,12 @@ class CheckpointModel(ModelHandle):
             raise CompressionError(f"{self.variant.id}: cannot load the checkpoint {self.variant.location}: "
                                    f"{type(error).__name__}: {error}") from error
 
-    def verify_loaded(self, model: Any) -> None:
+    def verify_loaded(self, model: Any) -> dict[str, Any]:
         key = cache_key(probe_logprobs=self.dense.identity(), text=PROBE)
         dense_probe = (self.store.get(key) if self.store else None) or probe_logprobs(self.dense.model, self.dense.tokenizer)
         if self.store:
             self.store.put_many({key: dense_probe})
-        check_differs(self.variant, dense_probe, probe_logprobs(model, self.tokenizer))
+        return {"probe_change": check_differs(self.variant, dense_probe, probe_logprobs(model, self.tokenizer))}
 
     def provenance(self) -> dict[str, Any]:
         return {**super().provenance(), "checkpoint": self.variant.location, "fingerprint": self.fingerprint}

@@ -2,7 +2,8 @@
 
 An alert is raised when a drop gate (variant vs dense) or a no-regression check (run vs accepted
 result) fails. It is written as markdown under reports/alerts/, appended to GitHub's job summary
-($GITHUB_STEP_SUMMARY) and, when $TRUST_ALERT_WEBHOOK names a URL, POSTed there as JSON.
+($GITHUB_STEP_SUMMARY) and, with --trust-alert-webhook URL, POSTed there as JSON (with the bearer
+token in $TRUST_ALERT_TOKEN when that is set: the one secret, so from the environment).
 Infrastructure errors (a model that does not load, missing data, a compression that failed its
 verification) are listed apart: they say trust was not measured, not that it dropped.
 """
@@ -19,7 +20,7 @@ from typing import Any, Mapping
 from reports.runs import slug
 from trust_tests.gates import DROP_GATES
 
-WEBHOOK_VARIABLE = "TRUST_ALERT_WEBHOOK"
+TOKEN_VARIABLE = "TRUST_ALERT_TOKEN"
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 
 
@@ -106,14 +107,15 @@ def append_summary(path: Path, text: str) -> None:
         summary.write(text + "\n")
 
 
-def post(alert: Alert, url: str, timeout: float = 10.0) -> str | None:
-    """POSTs the alert as JSON; returns None on success, else what went wrong (never raises: a
-    webhook that is down must not lose the run's results)."""
+def post(alert: Alert, url: str, token: str | None = None, timeout: float = 10.0) -> str | None:
+    """POSTs the alert as JSON (with `Authorization: Bearer <token>` when given); returns None on
+    success, else what went wrong (never raises: a webhook that is down must not lose the run's results)."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     request = urllib.request.Request(url, data=json.dumps(alert.payload()).encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
     except (urllib.error.URLError, OSError, ValueError) as error:
-        return f"could not POST the alert to ${WEBHOOK_VARIABLE} ({url}): {error}"
+        return f"could not POST the alert to the --trust-alert-webhook {url}: {error}"
     return None

@@ -38,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "adds test_no_regression[<dimension>-<variant>]")
     group.addoption("--update-baseline", dest="trust_update_baseline", action="store_true",
                     help="accept this run's results into --trust-baseline PATH (written at the end of the run)")
+    group.addoption("--trust-alert-webhook", dest="trust_alert_webhook", metavar="URL",
+                    help=f"POST a regression alert there as JSON (a bearer token, if it needs one, from "
+                         f"${alerts.TOKEN_VARIABLE})")
 
 
 @pytest.hookimpl(trylast=True)  # after fixtures.options has validated the run options
@@ -170,9 +173,9 @@ class TrustReporter:
         summary = alerts.summary(self.record.to_json(), alert)
         if alert.raised:
             self.written.append(f"REGRESSION ALERT: {alerts.write(alert, self.reports / 'alerts')}")
-            if url := os.environ.get(alerts.WEBHOOK_VARIABLE):
-                problem = alerts.post(alert, url)
-                self.written.append(problem or f"alert posted to ${alerts.WEBHOOK_VARIABLE}")
+            if url := self.config.option.trust_alert_webhook:
+                problem = alerts.post(alert, url, os.environ.get(alerts.TOKEN_VARIABLE))
+                self.written.append(problem or f"alert posted to {url}")
         if step_summary := os.environ.get(alerts.SUMMARY_VARIABLE):
             alerts.append_summary(Path(step_summary), summary)
         if self.updating and exitstatus != pytest.ExitCode.INTERRUPTED:

@@ -59,7 +59,7 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def json_server():
     """A JSON-over-HTTP stand-in on 127.0.0.1 (never the network): start(reply) serves POSTs, answering
     reply(path, body) -> a JSON-able object (or None: an empty 204); returns (base URL, received
-    [(path, content type, body)])."""
+    [(path, content type, body, authorization header)])."""
     servers = []
 
     def start(reply: Callable[[str, Any], Any] = lambda path, body: None) -> tuple[str, list]:
@@ -68,7 +68,7 @@ def json_server():
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                received.append((self.path, self.headers["Content-Type"], body))
+                received.append((self.path, self.headers["Content-Type"], body, self.headers["Authorization"]))
                 answer = reply(self.path, body)
                 self.send_response(204 if answer is None else 200)
                 self.send_header("Content-Type", "application/json")

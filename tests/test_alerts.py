@@ -47,8 +47,9 @@ def test_summary_tables_scores_and_appends_the_alert(tmp_path):
 def test_webhook_receives_the_alert_as_json(json_server):
     url, received = json_server()
     assert alerts.post(_alert(), f"{url}/hook") is None
-    (path, content_type, payload), = received
-    assert path == "/hook"
+    assert alerts.post(_alert(), f"{url}/hook", token="t0ken") is None
+    (path, content_type, payload, no_token), (_, _, _, authorization) = received
+    assert path == "/hook" and no_token is None and authorization == "Bearer t0ken"
     assert content_type == "application/json"
     assert payload["model"] == "llama2-13b-chat" and payload["tier"] == "standard"
     assert payload["failures"][0]["figures"]["drop"] == 49.0 and payload["failures"][0]["variant"] == "gptq-w3"
@@ -58,4 +59,4 @@ def test_webhook_receives_the_alert_as_json(json_server):
 def test_a_webhook_that_is_down_is_reported_not_raised():
     dead = "http://127.0.0.1:9/hook"  # port 9 (discard) on loopback: nothing listens, the connection is refused
     problem = alerts.post(_alert(), dead, timeout=2)
-    assert problem.startswith(f"could not POST the alert to $TRUST_ALERT_WEBHOOK ({dead}):")
+    assert problem.startswith(f"could not POST the alert to the --trust-alert-webhook {dead}:")

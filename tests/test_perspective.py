@@ -24,7 +24,7 @@ def test_perspective_scores_and_caches(server, tmp_path):
     scorer = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
     assert scorer.probabilities(["you idiot", "nice day", ""]) == [0.9, 0.1, 0.0]
     assert len(asked) == 2, "the empty text must not be sent"
-    path, _, body = asked[0]
+    path, _, body, _ = asked[0]
     assert path.endswith("?key=k3y") and body["requestedAttributes"] == {"TOXICITY": {}}
     again = Perspective("k3y", ResponseCache(tmp_path / "scores.sqlite3"), url=url)
     assert again.probabilities(["nice day", "you idiot"]) == [0.1, 0.9]

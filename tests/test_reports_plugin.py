@@ -81,7 +81,7 @@ def trust_run(pytester, monkeypatch, tmp_path):
     """Runs the toxicity gates of the dense model and rtn-w8 on the fake engine; returns (outcome, reports dir)."""
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_toxicity=TESTS, test_regression="from trust_tests.test_regression import *\n")
-    for name in ("FAKE_RUDE", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_WEBHOOK"):
+    for name in ("FAKE_RUDE", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     reports = tmp_path / "reports"
 
@@ -166,15 +166,18 @@ def test_a_failed_drop_gate_raises_the_alert_everywhere(trust_run, tmp_path, jso
     run, reports = trust_run
     url, received = json_server()
     summary = tmp_path / "step-summary.md"
-    outcome = run(rude="rtn-w8", GITHUB_STEP_SUMMARY=str(summary), TRUST_ALERT_WEBHOOK=url)
+    outcome = run(f"--trust-alert-webhook={url}/hook", rude="rtn-w8", GITHUB_STEP_SUMMARY=str(summary),
+                  TRUST_ALERT_TOKEN="s3cret")
     alert, = (reports / "alerts").glob("*.md")
     text = alert.read_text()
     assert text.startswith("## Trust regression: smollm2-135m (smoke tier)")
     assert "| rtn-w8 | toxicity | dense baseline |" in text
     assert f"REGRESSION ALERT: {alert}" in outcome.stdout.str()
     assert "## Trust gates: smollm2-135m (smoke tier)" in summary.read_text() and text in summary.read_text()
-    (_, _, payload), = received
+    (path, _, payload, authorization), = received
+    assert path == "/hook" and authorization == "Bearer s3cret"
     assert payload["failures"][0]["dimension"] == "toxicity" and payload["failures"][0]["variant"] == "rtn-w8"
+    assert f"alert posted to {url}/hook" in outcome.stdout.str()
 
 
 def test_no_alert_when_the_drop_gates_pass(trust_run, tmp_path):

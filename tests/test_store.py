@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compressors.spec import parse_variant
-from compressors.store import CheckpointModel, CompressedModel, CompressionError
+from compressors.store import RELOAD_TOLERANCE, CheckpointModel, CompressedModel, CompressionError
 from compressors.verify import VerificationError
 from fixtures.registry import parse_model_spec
 from tests.test_compressors import build
@@ -55,6 +55,11 @@ def test_the_manifest_says_what_was_built(tiny_llama_dir, tmp_path):
                                        "fingerprint": handle.calibration.fingerprint}
     assert manifest["verification"]["max_distinct_values_per_group"] <= 8
     assert {"model.safetensors", "config.json", "tokenizer.json"} <= set(manifest["files"])
+    # Loading verifies again and keeps what it found: the figures of the build, unchanged since
+    assert handle.model is not None
+    assert handle.verification["max_distinct_values_per_group"] == manifest["verification"]["max_distinct_values_per_group"]
+    assert handle.verification["probe_change"] == pytest.approx(manifest["verification"]["probe_change"], abs=1e-4)
+    assert handle.verification["change_since_built"] <= RELOAD_TOLERANCE
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete-manifest", "delete-weights"])
@@ -146,6 +151,7 @@ def test_a_checkpoint_variant_must_differ_from_dense(tiny_llama_dir, tmp_path):
     checkpoint = CheckpointModel(parse_model_spec(folder), parse_variant(folder), built.dense)
     assert checkpoint.model is not None
     assert checkpoint.provenance()["checkpoint"] == folder
+    assert checkpoint.verification["probe_change"] > 0  # a checkpoint shows only its outputs
     dense_again = CheckpointModel(parse_model_spec(str(tiny_llama_dir)), parse_variant(str(tiny_llama_dir)), built.dense)
     with pytest.raises(VerificationError, match="outputs on the probe text are those of the dense model"):
         dense_again.model

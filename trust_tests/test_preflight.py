@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from compressors.verify import MIN_PROBE_CHANGE, SPARSITY_TOLERANCE
 from fixtures.engine import GenerationRequest
 
 pytestmark = pytest.mark.preflight
@@ -53,7 +54,21 @@ def verified_variant(compressed_variant, model_handles):
 def test_variant_is_compressed(compressed_variant, verified_variant):
     """Loading a compressed variant builds it (or finds it in the store) and verifies it: its weights
     show the compression (bits per group, sparsity, N:M) and its outputs differ from the dense model's.
-    Shows what was verified (the set-up fails on a variant that does not pass)."""
-    print(f"[{compressed_variant.id}] {verified_variant.provenance()}")
-    if hasattr(verified_variant, "manifest"):
-        print(f"[{compressed_variant.id}] verified: {verified_variant.manifest['verification']}")
+    The figures the loading found are checked again here against what the variant claims (a checkpoint
+    loaded as it ships has only its outputs to show)."""
+    figures, spec = verified_variant.verification, compressed_variant
+    print(f"[{spec.id}] {verified_variant.provenance()}")
+    print(f"[{spec.id}] verified: {figures}")
+    assert figures.get("probe_change", 0.0) >= MIN_PROBE_CHANGE, \
+        f"variant {spec.id}: its outputs on the probe text are the dense model's (figures: {figures})"
+    if not spec.is_checkpoint:  # built here: the weights show the compression
+        if spec.bits:
+            assert figures["max_distinct_values_per_group"] <= 2 ** spec.bits, \
+                f"variant {spec.id}: {figures['max_distinct_values_per_group']} distinct values in a group, " \
+                f"more than {spec.bits} bits hold"
+        if spec.n_m:
+            assert figures["max_nonzeros_per_group"] <= spec.n_m[0], \
+                f"variant {spec.id}: {figures['max_nonzeros_per_group']} non-zeros in a group of {spec.n_m[1]}"
+        if spec.sparsity is not None:
+            assert abs(figures["sparsity"] - spec.sparsity) <= SPARSITY_TOLERANCE, \
+                f"variant {spec.id}: sparsity {figures['sparsity']:.2%}, target {spec.sparsity:.2%}"
