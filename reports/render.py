@@ -97,7 +97,7 @@ def page_routes(report_index: Path) -> dict[str, str]:
     return pages
 
 
-def rendered_text(report_index: Path, route: str = "", timeout: float = 60) -> str:
+def rendered_text(report_index: Path, route: str = "", timeout: float = 60, attempts: int = 3) -> str:
     """The text of the report page once its JavaScript ran in headless Chromium, words joined by single spaces:
     summary, metadata (environment.properties, executor.json) and the test tree, as a reader first sees it.
     Groups holding a failed or broken test are expanded; a group of passed tests only shows its name and
@@ -106,6 +106,17 @@ def rendered_text(report_index: Path, route: str = "", timeout: float = 60) -> s
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if chromium is None:
         raise MissingTool("headless Chromium is not installed (no chromium on PATH): apt-get install chromium")
+    for _ in range(attempts):
+        text = _read_page(chromium, report_index, route, timeout)
+        # On a loaded machine the single-file report's page sometimes asks the server for a test's
+        # data before reading its embedded copy, and shows the failed fetch instead (seen once in the
+        # suite's tests, beside a full test run): such a page is read again.
+        if "Failed to fetch" not in text:
+            break
+    return text
+
+
+def _read_page(chromium: str, report_index: Path, route: str, timeout: float) -> str:
     handler = functools.partial(_QuietHandler, directory=str(report_index.parent))
     with (http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server,
           tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile):

@@ -54,8 +54,7 @@ def test_cache_dir_follows_xdg(project, monkeypatch, tmp_path):
 
 
 def test_given_values(project, tmp_path):
-    # Path values go with '=': pytest looks for its configuration before it knows the suite's
-    # options, and takes a bare existing path for a test path (README, "Running it").
+    # Path values with '=' here; with a space: tests/test_installed_plugin.py.
     options = _options(project, "--model", "org/name@rev", "--quant", "none", "--quant", "none,dense",
                        "--tier", "standard", f"--trust-data={tmp_path}", "--device", "cpu", "--dtype", "bf16",
                        "--batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")

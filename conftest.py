@@ -1,1 +1,0 @@
-pytest_plugins = ["fixtures.options", "fixtures.session", "reports.plugin"]
