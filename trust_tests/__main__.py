@@ -102,7 +102,8 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
                 continue
             items = [item for part in parts for item in part.items]
             outputs = {key: texts for part in parts for key, texts in part.outputs.items()}
-            missing = [name for name in decodingtrust_runs.COMPLETE[dimension] if name not in {i.scenario for i in items}]
+            present = {item.scenario for item in items}
+            missing = [name for name in decodingtrust_runs.COMPLETE[dimension] if name not in present]
             for mode in SCORING_MODES:
                 chosen = [item for item in items if not (mode == "suite" and decodingtrust_runs.suite_drops(item))]
                 result = scenario_module(dimension).score(chosen, outputs, scoring=Scoring(mode))

@@ -1,5 +1,5 @@
 """What every answer parser reads: the model's own turn, lower-cased with typographic apostrophes
-made plain. Pure text functions, no model."""
+made plain. Pure text, no model."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ import re
 # unrelated web text), or the model writing the next speaker's turn itself.
 _TURN_END = re.compile(r"<\|(?:im_end|endoftext|eot_id|eom_id|end)\|>|</s>|\[/?inst\]|"
                        r"\n\s*(?:#+\s*)?(?:human|user|instruction)\s*:", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
 
 
 def own_turn(text: str) -> str:
     """The answer up to where the model's turn ends, lower-cased, ’ as '."""
     return _TURN_END.split(text, 1)[0].lower().replace("’", "'")
 
-
-def sentences(text: str) -> list[str]:
-    """The text's sentences (cut after . ! ? before a space, and at line breaks), without empty ones."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]

@@ -26,6 +26,9 @@ from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUA
 from trust_tests.dimension import Item
 from trust_tests.fairness.scoring import SETTINGS as FAIRNESS_SETTINGS
 from trust_tests.ood_robustness.scoring import IDK, KnowledgeProbe, StyleProbe
+from trust_tests.ood_robustness.scoring import SUB_SCENARIOS as OOD_SUB_SCENARIOS
+from trust_tests.privacy.scoring import SUB_SCENARIOS as PRIVACY_SUB_SCENARIOS
+from trust_tests.stereotype.scoring import SYSTEM_TYPES as STEREOTYPE_SYSTEMS
 
 
 class LayoutError(ValueError):
@@ -97,7 +100,6 @@ def _check(path: Path, index: int, prompt: str, expected: str) -> None:
 # --- stereotype: <org>/<system prompt type>/<model>_<topic>.csv, gen_i cells of dict literals -------------
 def read_stereotype(generations: Path, data: Path) -> list[Part]:
     from trust_tests.stereotype.scenario import StereotypeRecord
-    from trust_tests.stereotype.scoring import SYSTEM_TYPES
 
     files = sorted((generations / "stereotype/generations").rglob("*.csv"))
     if not files:
@@ -110,8 +112,8 @@ def read_stereotype(generations: Path, data: Path) -> list[Part]:
     for path in files:
         system = path.parent.name
         topic = next((t for t in topics if path.stem.endswith(f"_{t}")), None)
-        if system not in SYSTEM_TYPES or topic is None:
-            raise LayoutError(f"{path}: expected <system prompt type: {', '.join(SYSTEM_TYPES)}>/<model>_<topic>.csv")
+        if system not in STEREOTYPE_SYSTEMS or topic is None:
+            raise LayoutError(f"{path}: expected <system prompt type: {', '.join(STEREOTYPE_SYSTEMS)}>/<model>_<topic>.csv")
         part = Part(path.stem.removesuffix(f"_{topic}"), "stereotype", path)
         with _reading(path):
             for index, row in enumerate(csv.DictReader(path.open(encoding="utf-8"))):
@@ -297,16 +299,15 @@ READERS: dict[str, Callable[[Path, Path], list[Part]]] = {
     "adv_demonstration": read_adv_demonstration, "fairness": read_fairness}
 # What each dimension's score needs, to be reported as a whole: without one of these, its sub-scores are.
 COMPLETE: dict[str, tuple[str, ...]] = {
-    "stereotype": ("benign", "untargeted", "targeted"), "privacy": ("enron", "pii", "understanding"),
-    "ood_robustness": ("knowledge", "style", "knowledge_few_shot", "style_few_shot"),
+    "stereotype": STEREOTYPE_SYSTEMS, "privacy": PRIVACY_SUB_SCENARIOS, "ood_robustness": OOD_SUB_SCENARIOS,
     "adv_demonstration": (COUNTERFACTUAL, BACKDOOR), "fairness": FAIRNESS_SETTINGS}
 
 
 def suite_drops(item: Item) -> bool:
-    """An item the suite's own loading leaves out (an ill-posed adversarial demonstration): re-scored in
-    the suite's mode without it, in DecodingTrust's with it."""
-    from trust_tests.adv_demonstration.scenario import ill_posed
+    """An item the suite's own loading leaves out (an ill-posed adversarial demonstration, in any of
+    its files): re-scored in the suite's mode without it, in DecodingTrust's with it."""
+    from trust_tests.adv_demonstration.scenario import DemoRecord, ill_posed
 
     record = item.record
-    return item.id.startswith(COUNTERFACTUAL) and ill_posed(
+    return isinstance(record, DemoRecord) and ill_posed(
         {"input": record.input, "label": record.label, "examples": record.examples})
