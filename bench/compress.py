@@ -17,14 +17,14 @@ from pathlib import Path
 
 import psutil
 
-from compressors import calibration
-from compressors.spec import DENSE, parse_variant
-from compressors.store import CompressedModel
-from fixtures.cache import ResponseCache
-from fixtures.engine import Engine
-from fixtures.models import ModelHandle
-from fixtures.options import default_cache_dir
-from fixtures.registry import parse_model_spec
+from compressed_trust.compressors import calibration
+from compressed_trust.compressors.spec import DENSE, parse_variant
+from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.fixtures.cache import ResponseCache
+from compressed_trust.fixtures.engine import Engine
+from compressed_trust.fixtures.models import ModelHandle
+from compressed_trust.fixtures.options import default_cache_dir
+from compressed_trust.fixtures.registry import parse_model_spec
 
 METHODS = "rtn-w4,gptq-w4,gptq-w3,awq-w4,sparsegpt-50,wanda-50,wanda-2:4,magnitude-50,magnitude-2:4"
 

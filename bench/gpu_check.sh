@@ -30,15 +30,15 @@ check cuda-visible 60 "$PY" -c "import torch, sys; sys.exit(0 if '$DEVICE' == 'c
 # The HF engine: static baseline and engine on the chat and few-shot jobs (outputs compared).
 check hf-engine 240 "$PY" bench/engine.py --device "$DEVICE" --jobs chat,few-shot --no-contention
 # One compression on the device (self-generated calibration, GPTQ, verification) and its preflight.
-check gptq-build-and-preflight 300 "$PY" -m pytest trust_tests -m preflight --quant gptq-w4 --device "$DEVICE" \
+check gptq-build-and-preflight 300 "$PY" -m pytest trust_tests -m preflight --quant gptq-w4 --trust-device "$DEVICE" \
     --trust-cache="$CACHE" -p no:cacheprovider -q
 # The vLLM backends (pip install -e .[vllm]): in process, then on a server the suite starts from
 # this environment; the dense model and the GPTQ variant built above (the store's plain safetensors).
 if "$PY" -c "import vllm" 2>/dev/null; then
   check vllm-in-process 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
-      --trust-backend vllm --device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
+      --trust-backend vllm --trust-device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
   check vllm-server 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
-      --trust-backend openai --device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
+      --trust-backend openai --trust-device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
 else
   echo "SKIP vllm (not installed: pip install -e .[vllm])"
 fi

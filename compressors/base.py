@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from compressors.spec import VariantSpec
+from compressed_trust.compressors.spec import VariantSpec
 
 OUTPUT_HEAD = "lm_head"  # stays dense, as do the embeddings (not Linear layers), in every method
 
@@ -68,5 +68,5 @@ def input_widths(config: Any) -> set[int]:
 def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,
              calibration: Calibration | None) -> None:
     """Run the variant's method (imported on demand: llmcompressor takes seconds to import)."""
-    method = importlib.import_module(f"compressors.{variant.method}")
+    method = importlib.import_module(f"compressed_trust.compressors.{variant.method}")
     method.compress(model, tokenizer, variant, group, calibration)

@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from compressors.base import Calibration
+from compressed_trust.compressors.base import Calibration
 
-# (samples, tokens per sample) by --tier: small on a CPU, the study's 128 x 2048 at full.
+# (samples, tokens per sample) by --trust-tier: small on a CPU, the study's 128 x 2048 at full.
 SIZES = {"smoke": (16, 256), "standard": (64, 512), "full": (128, 2048)}
 PROMPTS_FILE = Path(__file__).with_name("calibration_prompts.txt")
 FILE_SUFFIXES = (".txt", ".jsonl", ".json")
@@ -48,13 +48,13 @@ def build(source: str, tier: str, seed: int, tokenizer: Any, engine: Any) -> Cal
         stream = _tokens(tokenizer, _rendered_rows(tokenizer, _rows(source), seed))
     tokens = _take(stream, needed)
     if len(tokens) < needed:
-        raise ValueError(f"calibration source {source!r} gives {len(tokens)} tokens; --tier {tier} needs "
+        raise ValueError(f"calibration source {source!r} gives {len(tokens)} tokens; --trust-tier {tier} needs "
                          f"{samples} samples of {length} = {needed}")
     return Calibration(source, tuple(tuple(tokens[i:i + length]) for i in range(0, needed, length)))
 
 
 def _self_generated(tokenizer: Any, engine: Any, seed: int, needed: int, answer_tokens: int) -> Iterable[int]:
-    from fixtures.engine import GenerationRequest
+    from compressed_trust.fixtures.requests import GenerationRequest
 
     prompts = PROMPTS_FILE.read_text(encoding="utf-8").splitlines()
     random.Random(seed).shuffle(prompts)

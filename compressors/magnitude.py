@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from compressors.base import Calibration, target_linears
-from compressors.spec import VariantSpec
+from compressed_trust.compressors.base import Calibration, target_linears
+from compressed_trust.compressors.spec import VariantSpec
 
 
 def keep_mask(weight: Any, variant: VariantSpec) -> Any:

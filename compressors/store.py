@@ -22,12 +22,12 @@ from typing import Any, Callable
 
 import filelock
 
-from compressors.base import Calibration, compress, input_widths
-from compressors.spec import DENSE, VariantSpec, choose_group
-from compressors.verify import PROBE, VerificationError, check_differs, check_weights, probe_change, probe_logprobs
-from fixtures.cache import cache_key
-from fixtures.models import ModelHandle, file_digest
-from fixtures.registry import ModelSpec
+from compressed_trust.compressors.base import Calibration, compress, input_widths
+from compressed_trust.compressors.spec import DENSE, VariantSpec, choose_group
+from compressed_trust.compressors.verify import PROBE, VerificationError, check_differs, check_weights, probe_change, probe_logprobs
+from compressed_trust.fixtures.cache import cache_key
+from compressed_trust.fixtures.models import ModelHandle, file_digest
+from compressed_trust.fixtures.registry import ModelSpec
 
 STORE_FORMAT = "1"  # bump when what a store folder holds changes
 MANIFEST = "manifest.json"

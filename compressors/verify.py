@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from compressors.base import target_linears
-from compressors.spec import VariantSpec
+from compressed_trust.compressors.base import target_linears
+from compressed_trust.compressors.spec import VariantSpec
 
 SPARSITY_TOLERANCE = 0.005
 PROBE = ("A careful assistant answers questions honestly, refuses harmful requests and treats every "

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compressors import oneshot
-from compressors.base import Calibration
-from compressors.spec import VariantSpec
+from compressed_trust.compressors import oneshot
+from compressed_trust.compressors.base import Calibration
+from compressed_trust.compressors.spec import VariantSpec
 
 
 def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from reports.runs import slug
+from compressed_trust.reports.runs import slug
 from trust_tests.gates import DROP_GATES
 
 TOKEN_VARIABLE = "TRUST_ALERT_TOKEN"

@@ -17,8 +17,8 @@ from typing import Any, Mapping
 
 import allure
 
-from reports.runs import finite
-from trust_tests.dimension import TITLES
+from compressed_trust.reports.runs import finite
+from trust_tests.dimension import Dimension, dimension
 from trust_tests.gates import Verdict
 from trust_tests.result import DimensionResult
 
@@ -37,25 +37,22 @@ GATES = {
 WORST_EXAMPLES = 10
 
 
-def title(function) -> None:
+def title(function, gate: str, dimension_title: str) -> None:
     """A gate test's title, set on its function (allure-pytest reads it after the set-up, so a title
-    given there would be overwritten): "Toxicity of gptq-w4: no significant drop against the baseline"."""
-    argument = "{compressed_variant.id}" if "compressed_variant" in function.__code__.co_varnames else "{variant.id}"
-    dimension = TITLES[function.scenario.NAME] if hasattr(function, "scenario") else "{dimension}"
-    allure.title(GATES[function.gate][2].format(dimension=dimension, variant=argument))(function)
+    given there would be overwritten; it formats "{variant.id}" with the test's parameters): "Toxicity
+    of gptq-w4: no significant drop against the baseline"."""
+    allure.title(GATES[gate][2].format(dimension=dimension_title, variant="{variant.id}"))(function)
 
 
-def label(gate: str, dimension: str, variant, model: str, tier: str, argument: str) -> None:
+def label(gate: str, judged: Dimension, variant, model: str, tier: str) -> None:
     """Labels and parameters, set in the test's set-up so that a test broken there has them too."""
     feature, severity, _ = GATES[gate]
-    allure.dynamic.epic(TITLES[dimension])
+    allure.dynamic.epic(judged.title)
     allure.dynamic.feature(feature)
     allure.dynamic.story(variant.id)
     allure.dynamic.severity(severity)
     for name, value in (("model", model), ("variant", variant.id), ("seed", variant.seed), ("tier", tier)):
         allure.dynamic.parameter(name, "-" if value is None else str(value))
-    if argument != "variant":  # allure-pytest would show the test's VariantSpec argument a second time
-        allure.dynamic.parameter(argument, variant.id, mode=allure.parameter_mode.HIDDEN)
 
 
 def conclude(verdict: Verdict, about: str | None) -> None:
@@ -63,7 +60,7 @@ def conclude(verdict: Verdict, about: str | None) -> None:
     the set-up, over anything given earlier): the claim with its figures as the title, so the tree reads
     "Toxicity of gptq-w4: no significant drop against the baseline: drop 1.2 points, 95% CI [-0.5, 2.9],
     n=1200", and the verdict's message above what the gate and the dimension are."""
-    claim = GATES[verdict.gate][2].format(dimension=TITLES[verdict.dimension], variant=verdict.variant)
+    claim = GATES[verdict.gate][2].format(dimension=dimension(verdict.dimension).title, variant=verdict.variant)
     allure.dynamic.title(f"{claim}: {_figures(verdict.figures)}")
     allure.dynamic.description(f"**{'Passed' if verdict.passed else 'Failed'}:** {verdict.message}\n\n{about or ''}")
 

@@ -3,7 +3,7 @@ regression check of a run against them.
 
 `--trust-baseline PATH` is a JSON file in the run-results format (reports/runs.py) or a folder of
 them. Entries are found by (model, tier, variant, dimension); two files accepting the same entry
-are an error, not a silent choice. `--update-baseline` merges the run's entries into PATH (a file,
+are an error, not a silent choice. `--trust-update-baseline` merges the run's entries into PATH (a file,
 or <folder>/<model>-<tier>.json), replacing the entries it measured again and keeping the rest.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.runs import FORMAT, SUITE_VERSION, entry_key, result_from_entry, slug, utc_now, write_json
+from compressed_trust.reports.runs import FORMAT, SUITE_VERSION, entry_key, result_from_entry, slug, utc_now, write_json
 from trust_tests.gates import Thresholds, Verdict, check_drop
 from trust_tests.result import DimensionResult
 
@@ -39,7 +39,7 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a readable results file ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("results"), list):
-        raise BaselineError(f"{path}: not a results file of format {FORMAT} (write one with --update-baseline)")
+        raise BaselineError(f"{path}: not a results file of format {FORMAT} (write one with --trust-update-baseline)")
     return document
 
 
@@ -83,10 +83,10 @@ def check_regression(result: DimensionResult, accepted: Accepted | None, variant
                  f"in {baseline_path}")
         if updating:
             return Verdict("no_regression", result.dimension, variant, True,
-                           words + "; this run's result is accepted now (--update-baseline)",
+                           words + "; this run's result is accepted now (--trust-update-baseline)",
                            {"score": result.score, "accepted_now": True}, result)
         return Verdict("no_regression", result.dimension, variant, False,
-                       words + "; nothing to compare against. Accept a reviewed run with --update-baseline.",
+                       words + "; nothing to compare against. Accept a reviewed run with --trust-update-baseline.",
                        {"score": result.score, "missing_baseline": True}, result)
     if accepted.result.version != result.version:
         return _incomparable(result, accepted, variant, updating, f"is of probe set version {accepted.result.version}, "
@@ -104,5 +104,5 @@ def _scoring(result: DimensionResult) -> str:
 def _incomparable(result: DimensionResult, accepted: Accepted, variant: str, updating: bool, why: str) -> Verdict:
     return Verdict("no_regression", result.dimension, variant, updating,
                    f"{result.dimension} [{variant}]: the {accepted.describe()} {why}: the scores do not compare. "
-                   "Review this run and accept it with --update-baseline.",
+                   "Review this run and accept it with --trust-update-baseline.",
                    {"score": result.score, "version_mismatch": True}, result, accepted.result)

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from fixtures.options import RunOptions
+from compressed_trust.fixtures.options import RunOptions
 from trust_tests import stats
 from trust_tests.gates import THRESHOLDS_FILE
 

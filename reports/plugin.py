@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from reports import alerts, allure_report, manifest
-from reports.baseline import BaselineError, BaselineStore, check_regression
-from reports.chart import trust_chart
-from reports.runs import RunRecord, result_entry, utc_now, write_run
-from trust_tests.dimension import SCENARIOS, TITLES
-from trust_tests.gates import Verdict, thresholds, under_test
-from fixtures.options import RUN_OPTIONS, RunOptions
+from compressed_trust.reports import alerts, allure_report, manifest
+from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
+from compressed_trust.reports.chart import trust_chart
+from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, write_run
+from trust_tests.dimension import dimension, dimensions
+from trust_tests.gates import Verdict, gate_of, thresholds
+from trust_tests.plugin import is_trust_test
+from compressed_trust.fixtures.options import RUN_OPTIONS, RunOptions
 
+RUN = pytest.StashKey["TrustRun"]()
 REPORTER = pytest.StashKey["TrustReporter"]()
 # The properties a gate test records for junitxml; the controller rebuilds its verdicts from them.
 VERDICT_KEYS = ("gate", "dimension", "variant", "passed", "message")
@@ -36,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--trust-baseline", dest="trust_baseline", metavar="PATH", type=Path,
                     help="accepted results to compare against (a results JSON file or a folder of them): "
                          "adds test_no_regression[<dimension>-<variant>]")
-    group.addoption("--update-baseline", dest="trust_update_baseline", action="store_true",
+    group.addoption("--trust-update-baseline", dest="trust_update_baseline", action="store_true",
                     help="accept this run's results into --trust-baseline PATH (written at the end of the run)")
     group.addoption("--trust-alert-webhook", dest="trust_alert_webhook", metavar="URL",
                     help=f"POST a regression alert there as JSON (a bearer token, if it needs one, from "
@@ -49,32 +52,61 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     path, updating = config.option.trust_baseline, config.option.trust_update_baseline
     if updating and path is None:
-        raise pytest.UsageError("--update-baseline needs --trust-baseline=PATH: the file or folder to write "
+        raise pytest.UsageError("--trust-update-baseline needs --trust-baseline=PATH: the file or folder to write "
                                 "the accepted results to")
     store = None
     if path is not None:
         path = Path(os.path.expanduser(path)).resolve()
         if not path.exists() and not updating:
             raise pytest.UsageError(f"--trust-baseline {path}: no such file or folder; to accept this run as the "
-                                    "baseline, add --update-baseline")
+                                    "baseline, add --trust-update-baseline")
         try:
             store = BaselineStore(path)
         except BaselineError as error:
             raise pytest.UsageError(f"--trust-baseline: {error}") from None
+    options = config.stash[RUN_OPTIONS]
+    config.stash[RUN] = run = TrustRun(RunRecord(options.model.name, options.tier, options.baseline.id), store, updating)
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller reports (the worker's record goes to it at the end)
     reports = Path(os.path.expanduser(config.option.trust_reports or config.rootpath / "reports")).resolve()
-    reporter = TrustReporter(config, config.stash[RUN_OPTIONS], reports, store, updating)
-    config.stash[REPORTER] = reporter
+    config.stash[REPORTER] = reporter = TrustReporter(config, options, reports, run)
     config.pluginmanager.register(reporter, "trust-reporter")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reporter = config.stash.get(REPORTER, None)
+    if reporter is not None:
+        del config.stash[REPORTER]
+        config.pluginmanager.unregister(reporter)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker sends what it measured to the controller (its TrustReporter merges it)."""
+    if hasattr(session.config, "workeroutput") and RUN in session.config.stash:
+        session.config.workeroutput["trust_record"] = json.dumps(session.config.stash[RUN].record.to_json())
+
+
+@dataclass
+class TrustRun:
+    """What every process of a run shares: the record of what it measured, the accepted results."""
+
+    record: RunRecord
+    store: BaselineStore | None
+    updating: bool
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Titles the gate tests for the report. Without --trust-baseline there is nothing accepted to
     compare with: the no-regression checks are deselected (counted as such, never skipped-and-passed)."""
-    for function in {item.function for item in items if hasattr(getattr(item, "function", None), "gate")}:
-        allure_report.title(function)
-    if config.stash[REPORTER].store is not None:
+    gates = {item: gate for item in items if (gate := gate_of(item))}
+    titled: dict[Callable, tuple[str, set[str]]] = {}
+    for item, (kind, name) in gates.items():
+        titled.setdefault(item.function, (kind, set()))[1].add(name)
+    for function, (kind, names) in titled.items():  # the no-regression test's title covers every dimension it runs
+        allure_report.title(function, kind, dimension(*names).title if len(names) == 1 else "{dimension}")
+    if config.stash[RUN].store is not None:
         return
-    dropped = [item for item in items if getattr(getattr(item, "function", None), "gate", None) == "no_regression"]
+    dropped = [item for item, (kind, _) in gates.items() if kind == "no_regression"]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
@@ -83,20 +115,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _allure_labels(request: pytest.FixtureRequest, trust_options: RunOptions) -> None:
     """Labels first, in set-up, so that a test broken by an infrastructure error is labelled too."""
-    gate, scenario, variant = under_test(request)
-    if gate and scenario and variant:
-        argument = "variant" if "variant" in request.fixturenames else "compressed_variant"
-        allure_report.label(gate, scenario.NAME, variant, trust_options.model.name, trust_options.tier, argument)
+    gate = gate_of(request.node)
+    if gate and "variant" in request.fixturenames:
+        kind, name = gate
+        allure_report.label(kind, dimension(name), request.getfixturevalue("variant"), trust_options.model.name,
+                            trust_options.tier)
 
 
 @pytest.fixture
 def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable[[Verdict], None]:
     """Records a gate's verdict (junitxml properties, Allure attachments, run results) and fails the
     test with the verdict's message when the gate failed."""
-    reporter: TrustReporter = request.config.stash[REPORTER]
+    record = request.config.stash[RUN].record
 
     def report(verdict: Verdict) -> None:
-        record = reporter.record
         entry = record.entry(verdict.result, verdict.variant) if verdict.result is not None else None
         if verdict.gate == "no_regression":
             reference_name, reference_entry = "accepted", (
@@ -122,32 +154,30 @@ def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) ->
 @pytest.fixture
 def check_no_regression(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable:
     """(result, variant) -> the verdict against the accepted result of this model, tier and variant."""
-    reporter: TrustReporter = request.config.stash[REPORTER]
+    run = request.config.stash[RUN]
 
     def check(result, variant) -> Verdict:
-        accepted = reporter.store.find(trust_options.model.name, trust_options.tier, variant.id, result.dimension)
+        accepted = run.store.find(trust_options.model.name, trust_options.tier, variant.id, result.dimension)
         return check_regression(result, accepted, variant.id, thresholds(result.dimension, trust_options.model.name),
-                                reporter.store.path, reporter.updating)
+                                run.store.path, run.updating)
 
     return check
 
 
 class TrustReporter:
-    def __init__(self, config: pytest.Config, options: RunOptions, reports: Path, store: BaselineStore | None,
-                 updating: bool):
-        self.config, self.options, self.reports, self.store, self.updating = config, options, reports, store, updating
-        self.record = RunRecord(options.model.name, options.tier, options.baseline.id)
-        self.worker = hasattr(config, "workerinput")
+    """The controller's reporter (xdist brings every test report to it, and each worker's record)."""
+
+    def __init__(self, config: pytest.Config, options: RunOptions, reports: Path, run: TrustRun):
+        self.config, self.options, self.reports = config, options, reports
+        self.record, self.store, self.updating = run.record, run.store, run.updating
         self.written: list[str] = []  # what the terminal summary lists
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.worker:
-            return  # xdist brings every report to the controller, which records it once
         properties = dict(report.user_properties)
         if report.when == "call" and "gate" in properties:
             self.record.verdicts.append({**{key: properties[key] for key in VERDICT_KEYS},
                                          "figures": {k: v for k, v in properties.items() if k not in VERDICT_KEYS}})
-        elif report.when != "call" and report.failed:
+        elif report.when != "call" and report.failed and is_trust_test(report):
             crash = getattr(report.longrepr, "reprcrash", None)
             message = crash.message if crash else str(report.longrepr).strip().splitlines()[-1]
             self.record.errors.append({"test": report.nodeid, "message": message})
@@ -160,9 +190,6 @@ class TrustReporter:
             self.record.merge(json.loads(sent))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.worker:
-            self.config.workeroutput["trust_record"] = json.dumps(self.record.to_json())
-            return
         if not (self.record.results or self.record.verdicts or self.record.errors):
             return  # not a trust run (collect-only, or the suite's own tests)
         entries = list(self.record.results.values())
@@ -190,7 +217,7 @@ class TrustReporter:
         scores: dict[str, dict[str, float]] = {}
         for entry in entries:
             scores.setdefault(entry["variant"], {})[entry["dimension"]] = entry["score"]
-        chart = trust_chart(scores, [(name, TITLES[name]) for name in SCENARIOS],
+        chart = trust_chart(scores, [(d.name, d.title) for d in dimensions()],
                             f"{self.options.model.name}, {self.options.tier} tier") if scores else None
         allure_report.attach_run(chart, run_manifest)
         libraries = run_manifest["libraries"]

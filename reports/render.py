@@ -135,7 +135,7 @@ def _read_page(chromium: str, report_index: Path, route: str, timeout: float) ->
     return " ".join(parser.words)
 
 
-if __name__ == "__main__":  # make report: python -m reports.render RESULTS_DIR REPORT_DIR
+if __name__ == "__main__":  # make report: python -m compressed_trust.reports.render RESULTS_DIR REPORT_DIR
     import sys
 
     print(f"report: {render(Path(sys.argv[1]), Path(sys.argv[2]))}")

@@ -15,6 +15,8 @@ from typing import Any, Callable
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
+import torch  # noqa: F401  before any pytester inline run: its module snapshot would drop a torch first
+# imported inside one, and torch's C extension cannot be imported a second time in a process
 from hypothesis import settings
 
 pytest_plugins = ["pytester"]
@@ -30,7 +32,6 @@ WORDS = ("the cat dog sat on mat a an is was red blue green big small yes no may
 
 def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
     """A 2-layer Llama (hidden 32) and a whitespace word-level tokenizer, saved as a model directory."""
-    import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -53,6 +54,13 @@ def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def suite_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cache of the suite runs on the default model in this test session (never the user's cache:
+    the tests are hermetic); the end-to-end test fills it, a later run on the same model reads it."""
+    return tmp_path_factory.mktemp("trust-cache")
 
 
 @pytest.fixture
@@ -94,7 +102,7 @@ def json_server():
 def report_tools():
     """A context for rendering and reading a report: a missing tool (Allure CLI, Chromium) skips the
     test, or fails it where TRUST_REPORT_TOOLS_REQUIRED=1 (make test installs the tools and sets it)."""
-    from reports.render import MissingTool
+    from compressed_trust.reports.render import MissingTool
 
     @contextlib.contextmanager
     def needed():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.data import TrustData, TrustDataMissing
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing
 from trust_tests.adv_demonstration import scenario
 from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS
 
@@ -134,10 +134,10 @@ def test_spurious_files_are_read_when_present(tmp_path):
 
 def test_missing_data_names_the_file_and_tier(tmp_path):
     first = "adv_demonstration/counterfactual/snli_premise_cf/42.jsonl"
-    with pytest.raises(TrustDataMissing, match=f"--tier standard needs {first}"):
+    with pytest.raises(TrustDataMissing, match=f"--trust-tier standard needs {first}"):
         scenario.load(TrustData("standard", tmp_path))
     spurious = "adv_demonstration/spurious/passive/entail-bias/42.jsonl"
-    with pytest.raises(TrustDataMissing, match=f"--tier full needs {spurious}"):
+    with pytest.raises(TrustDataMissing, match=f"--trust-tier full needs {spurious}"):
         scenario.load(TrustData("full", _spurious_root(tmp_path, skip="passive/entail-bias/42")))
     with pytest.raises(TrustDataMissing, match="needs --trust-data"):
         scenario.load(TrustData("standard", None))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.data import TrustData, TrustDataMissing, read_json
-from fixtures.engine import GenerationRequest
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing, read_json
+from compressed_trust.fixtures.requests import GenerationRequest
 from trust_tests.adv_robustness import scenario
 from trust_tests.adv_robustness.scoring import LABELS
 
@@ -108,7 +108,7 @@ def test_advglue_plus_plus_files_are_further_sources(tmp_path):
 
 
 def test_missing_data_names_the_file_and_tier(tmp_path):
-    with pytest.raises(TrustDataMissing, match="--tier standard needs adv-glue/dev.json"):
+    with pytest.raises(TrustDataMissing, match="--trust-tier standard needs adv-glue/dev.json"):
         scenario.load(TrustData("standard", tmp_path))
-    with pytest.raises(TrustDataMissing, match="--tier full needs --trust-data"):
+    with pytest.raises(TrustDataMissing, match="--trust-tier full needs --trust-data"):
         scenario.load(TrustData("full", None))

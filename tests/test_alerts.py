@@ -3,7 +3,7 @@ HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from reports import alerts
+from compressed_trust.reports import alerts
 
 DROP = {"gate": "drop", "dimension": "toxicity", "variant": "gptq-w3", "passed": False,
         "message": "toxicity [gptq-w3]: score 32.00 vs baseline [none] 81.00, a drop of 49.00 points (limit 5.00)",

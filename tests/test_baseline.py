@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from reports.baseline import BaselineError, BaselineStore, check_regression
-from reports.runs import result_entry, result_from_entry
+from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
+from compressed_trust.reports.runs import result_entry, result_from_entry
 from trust_tests.gates import Thresholds
 from trust_tests.result import DimensionResult, Outcome
 
@@ -91,9 +91,9 @@ def test_a_missing_baseline_entry_is_reported_clearly(tmp_path):
     assert not verdict.passed and verdict.figures["missing_baseline"]
     assert verdict.message == (f"machine_ethics [gptq-w4]: no accepted result for this model, variant, tier and "
                                f"dimension in {tmp_path}; nothing to compare against. Accept a reviewed run with "
-                               "--update-baseline.")
+                               "--trust-update-baseline.")
     accepting = _check(_result(90, 100), None, tmp_path, updating=True)
-    assert accepting.passed and "accepted now (--update-baseline)" in accepting.message
+    assert accepting.passed and "accepted now (--trust-update-baseline)" in accepting.message
 
 
 def test_a_changed_probe_set_does_not_compare(tmp_path):

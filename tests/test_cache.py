@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import fixtures.engine
-from compressors.spec import DENSE
-from fixtures.cache import ResponseCache, cache_key
-from fixtures.engine import Engine, GenerationRequest
-from fixtures.models import ModelHandle
-from fixtures.registry import parse_model_spec
+import compressed_trust.fixtures.engine
+from compressed_trust.compressors.spec import DENSE
+from compressed_trust.fixtures.cache import ResponseCache, cache_key
+from compressed_trust.fixtures.engine import Engine
+from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.models import ModelHandle
+from compressed_trust.fixtures.registry import parse_model_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = GenerationRequest(messages=[("user", "tell me a story about the cat")], max_new_tokens=6,
@@ -72,7 +73,7 @@ def test_any_model_identity_change_is_a_miss(warmed, monkeypatch, component):
 
 def test_engine_version_and_chat_template_are_in_the_key(warmed, monkeypatch):
     handle, cache = warmed
-    monkeypatch.setattr(fixtures.engine, "ENGINE_VERSION", fixtures.engine.ENGINE_VERSION + "-next")
+    monkeypatch.setattr(compressed_trust.fixtures.engine, "ENGINE_VERSION", compressed_trust.fixtures.engine.ENGINE_VERSION + "-next")
     assert _computed(handle, cache) == 1
     monkeypatch.undo()
     monkeypatch.setattr(handle.tokenizer, "chat_template", handle.tokenizer.chat_template.replace("User: ", "Q: "))
@@ -81,7 +82,7 @@ def test_engine_version_and_chat_template_are_in_the_key(warmed, monkeypatch):
 
 _WRITER = textwrap.dedent("""
     import sys
-    from fixtures.cache import ResponseCache
+    from compressed_trust.fixtures.cache import ResponseCache
     cache, name, count = ResponseCache(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     for i in range(count):
         cache.put_many({f"{name}-{i}": {"i": i}, f"shared-{i}": i})
@@ -120,12 +121,13 @@ def test_processes_opening_a_fresh_cache_at_once_all_succeed(tmp_path):
 
 _KILLED_RUN = textwrap.dedent("""
     import os, signal, sys
-    from compressors.spec import DENSE
-    from fixtures.cache import ResponseCache
-    from fixtures.engine import Engine, GenerationRequest
-    from fixtures.hf_engine import HfBackend
-    from fixtures.models import ModelHandle
-    from fixtures.registry import parse_model_spec
+    from compressed_trust.compressors.spec import DENSE
+    from compressed_trust.fixtures.cache import ResponseCache
+    from compressed_trust.fixtures.engine import Engine
+    from compressed_trust.fixtures.requests import GenerationRequest
+    from compressed_trust.fixtures.hf_engine import HfBackend
+    from compressed_trust.fixtures.models import ModelHandle
+    from compressed_trust.fixtures.registry import parse_model_spec
     from tests.test_cache import KILLED_REQUESTS
     model_dir, cache_path = sys.argv[1], sys.argv[2]
     handle = ModelHandle(parse_model_spec(model_dir), DENSE, os.path.dirname(cache_path), device="cpu")

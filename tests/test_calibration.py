@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from compressors import calibration
-from compressors.spec import DENSE
-from fixtures.cache import ResponseCache
-from fixtures.engine import Engine
-from fixtures.models import ModelHandle
-from fixtures.registry import parse_model_spec
+from compressed_trust.compressors import calibration
+from compressed_trust.compressors.spec import DENSE
+from compressed_trust.fixtures.cache import ResponseCache
+from compressed_trust.fixtures.engine import Engine
+from compressed_trust.fixtures.models import ModelHandle
+from compressed_trust.fixtures.registry import parse_model_spec
 from tests.conftest import WORDS
 
 
@@ -66,7 +66,7 @@ def test_alpaca_rows_are_rendered_as_chats(tiny, tmp_path):
 def test_too_little_text_names_what_the_tier_needs(tiny, tmp_path):
     source = tmp_path / "short.txt"
     source.write_text("\n".join(_lines(10)))
-    with pytest.raises(ValueError, match="gives 250 tokens; --tier smoke needs 16 samples of 256 = 4096"):
+    with pytest.raises(ValueError, match="gives 250 tokens; --trust-tier smoke needs 16 samples of 256 = 4096"):
         calibration.build(str(source), "smoke", 0, tiny.tokenizer, None)
 
 

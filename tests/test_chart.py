@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reports.chart import DENSE_COLOR, trust_chart
+from compressed_trust.reports.chart import DENSE_COLOR, trust_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 DIMENSIONS = [("toxicity", "Toxicity"), ("stereotype", "Stereotype"), ("adv_robustness", "Adv. robustness"),

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from compressors.base import Calibration
-from compressors.magnitude import keep_mask
-from compressors.spec import DENSE, parse_variant
-from compressors.store import CompressedModel
-from compressors.verify import VerificationError, check_differs, check_weights
-from fixtures.models import ModelHandle
-from fixtures.registry import parse_model_spec
+from compressed_trust.compressors.base import Calibration
+from compressed_trust.compressors.magnitude import keep_mask
+from compressed_trust.compressors.spec import DENSE, parse_variant
+from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.compressors.verify import VerificationError, check_differs, check_weights
+from compressed_trust.fixtures.models import ModelHandle
+from compressed_trust.fixtures.registry import parse_model_spec
 
 METHODS = ["gptq-w4", "gptq-w3-g16", "gptq-w2", "awq-w4", "awq-w3-g16", "rtn-w8", "rtn-w4", "rtn-w2",
            "sparsegpt-50", "sparsegpt-2:4", "wanda-75", "wanda-4:8", "magnitude-50", "magnitude-1:4"]
@@ -96,7 +96,7 @@ def test_magnitude_masks_by_hand():
     ("magnitude-2:4", "keeps 4 non-zeros"),
 ])
 def test_a_variant_that_was_not_compressed_fails_verification(spec, claim, tiny_llama_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("compressors.store.compress", lambda *args: None)  # the method "forgot" to run
+    monkeypatch.setattr("compressed_trust.compressors.store.compress", lambda *args: None)  # the method "forgot" to run
     with pytest.raises(VerificationError, match=claim):
         build(tiny_llama_dir, tmp_path, spec).source
     assert not list((tmp_path / "compressed").glob("*/manifest.json")), "a failed build was stored"

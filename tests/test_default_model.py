@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from compressors.spec import DENSE, parse_variant
-from compressors.store import CompressedModel
-from fixtures.engine import Engine, GenerationRequest
-from fixtures.hf_engine import HfBackend
-from fixtures.models import ModelHandle
-from fixtures.options import default_cache_dir
-from fixtures.registry import parse_model_spec
+from compressed_trust.compressors.spec import DENSE, parse_variant
+from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.fixtures.engine import Engine
+from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.hf_engine import HfBackend
+from compressed_trust.fixtures.models import ModelHandle
+from compressed_trust.fixtures.options import default_cache_dir
+from compressed_trust.fixtures.registry import parse_model_spec
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 """End to end on the default model at smoke tier: the eight trust dimensions and benign utility run,
 print their scores, and their gates evaluate (with only the dense model, the drop gates are
 deselected); the run-results file holds every result, and the rendered Allure report shows every
-dimension. Uses the user cache: the first run on a machine computes (about 6 minutes on a 2-core
-CPU), later runs read the cached outputs."""
+dimension. Hermetic: its own cache (the session's `suite_cache`), so it computes every output (about
+6 minutes on a 2-core CPU)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.render import page_routes, render, rendered_text
-from trust_tests.dimension import SCENARIOS, TITLES
+from compressed_trust.reports.render import page_routes, render, rendered_text
+from trust_tests.dimension import dimension, names
 from trust_tests.gates import thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,34 +24,35 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path, report_tools):
-    run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", " or ".join(SCENARIOS), "-rA",
-                          "-p", "no:cacheprovider", f"--trust-reports={tmp_path}", f"--alluredir={tmp_path / 'allure'}"],
+def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path, report_tools, suite_cache):
+    run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", " or ".join(names()), "-rA",
+                          "-p", "no:cacheprovider", f"--trust-reports={tmp_path}", f"--alluredir={tmp_path / 'allure'}",
+                          f"--trust-cache={suite_cache}"],
                          cwd=ROOT, capture_output=True, text=True, timeout=3600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    for dimension in SCENARIOS:
-        line = re.search(rf"\[none\] {dimension}: score (\d+\.\d) \(refusal (\d+\.\d)%, n=(\d+)", run.stdout)
-        assert line, f"no score printed for {dimension}"
+    for name in names():
+        line = re.search(rf"\[none\] {name}: score (\d+\.\d) \(refusal (\d+\.\d)%, n=(\d+)", run.stdout)
+        assert line, f"no score printed for {name}"
         score, refusal, n = float(line[1]), float(line[2]), int(line[3])
         assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0
         print(line[0])
-    assert re.search(rf"{len(SCENARIOS)} passed, \d+ deselected", run.stdout), run.stdout[-2000:]
+    assert re.search(rf"{len(names())} passed, \d+ deselected", run.stdout), run.stdout[-2000:]
 
     written, = (tmp_path / "runs").glob("*-smollm2-135m-smoke.json")
     results = json.loads(written.read_text())["results"]
-    assert sorted(entry["dimension"] for entry in results) == sorted(SCENARIOS)
+    assert sorted(entry["dimension"] for entry in results) == sorted(names())
     assert all(entry["variant"] == "none" and len(entry["outcomes"]) == entry["n"] for entry in results)
 
     floors = {entry["dimension"]: thresholds(entry["dimension"], "smollm2-135m").floor for entry in results}
     with report_tools():
         index = render(tmp_path / "allure", tmp_path / "report")
         tree, routes = rendered_text(index), page_routes(index)
-        pages = {entry["dimension"]: rendered_text(index, routes[f"{TITLES[entry['dimension']]} of none: score at least "
+        pages = {entry["dimension"]: rendered_text(index, routes[f"{dimension(entry['dimension']).title} of none: score at least "
                                                                  f"the floor: score {entry['score']:.1f} (floor "
                                                                  f"{floors[entry['dimension']]:.0f})"])
                  for entry in results}
-    assert f"Total {len(SCENARIOS)} Passed {len(SCENARIOS)}" in tree
+    assert f"Total {len(names())} Passed {len(names())}" in tree
     for entry in results:  # every dimension in the tree, and its score on its page
-        assert f"{TITLES[entry['dimension']]} 1" in tree
+        assert f"{dimension(entry['dimension']).title} 1" in tree
         assert (f"of none: score at least the floor: score {entry['score']:.1f} (floor "
                 f"{floors[entry['dimension']]:.0f}) Passed") in pages[entry["dimension"]]

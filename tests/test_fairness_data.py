@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fixtures.data import TrustData, TrustDataMissing
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing
 from trust_tests.fairness import probes, scenario
 from trust_tests.fairness.scoring import SETTINGS
 
@@ -123,7 +123,7 @@ def test_full_reads_every_record_in_file_order():
 
 def test_missing_data_names_the_file(tmp_path):
     first = "fairness/fairness_data/adult_0_200_test_base_rate_0.0.jsonl"
-    with pytest.raises(TrustDataMissing, match=f"--tier standard needs {first}"):
+    with pytest.raises(TrustDataMissing, match=f"--trust-tier standard needs {first}"):
         scenario.load(TrustData("standard", tmp_path))
     folder = tmp_path / scenario.FOLDER
     folder.mkdir(parents=True)

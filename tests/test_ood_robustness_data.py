@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.data import TrustData, TrustDataMissing
-from fixtures.engine import GenerationRequest
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing
+from compressed_trust.fixtures.requests import GenerationRequest
 from trust_tests.ood_robustness import scenario
 from trust_tests.ood_robustness.scoring import IDK, SUB_SCENARIOS
 
@@ -102,11 +102,11 @@ def test_full_uses_everything():
 
 
 def test_missing_data_names_the_file_and_tier(tmp_path):
-    with pytest.raises(TrustDataMissing, match="--tier standard needs --trust-data"):
+    with pytest.raises(TrustDataMissing, match="--trust-tier standard needs --trust-data"):
         scenario.load(TrustData("standard", None))
-    with pytest.raises(TrustDataMissing, match="--tier full needs ood/knowledge.json"):
+    with pytest.raises(TrustDataMissing, match="--trust-tier full needs ood/knowledge.json"):
         scenario.load(TrustData("full", tmp_path))
     (tmp_path / "ood").mkdir()
     (tmp_path / "ood" / "knowledge.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(TrustDataMissing, match="--tier standard needs ood/style.json"):
+    with pytest.raises(TrustDataMissing, match="--trust-tier standard needs ood/style.json"):
         scenario.load(TrustData("standard", tmp_path))

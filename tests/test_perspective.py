@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.cache import ResponseCache
+from compressed_trust.fixtures.cache import ResponseCache
 from trust_tests.toxicity.scorers import Perspective, make_scorer
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given, strategies as st
 
-from compressors.spec import DENSE, choose_group, parse_variant, parse_variants
+from compressed_trust.compressors.spec import DENSE, choose_group, parse_variant, parse_variants
 
-PLUGINS = 'pytest_plugins = ["fixtures.options", "fixtures.session"]\n'
+PLUGINS = 'pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n'
 
 
 @pytest.mark.parametrize("text, id, fields", [

@@ -11,14 +11,13 @@ from pathlib import Path
 import profanity_check  # noqa: F401 - imported before pytester's in-process runs, which would import numpy's
 import pytest            # C extensions (under the toxicity scorer) a second time, and numpy refuses that
 
-from reports.render import page_routes, render, rendered_text
+from compressed_trust.reports.render import page_routes, render, rendered_text
 
 CONFTEST = '''
 import os
 
 import pytest
 
-pytest_plugins = ["fixtures.options", "fixtures.session", "reports.plugin"]
 POLITE, RUDE = "Thank you, have a lovely day.", "Shut up, you fucking stupid idiot."
 
 
@@ -65,20 +64,17 @@ def engines():
 '''
 
 TESTS = '''
-import pytest
-
 from trust_tests.gates import gate_tests
-from trust_tests.toxicity import scenario
+from trust_tests.toxicity.scenario import DIMENSION
 
-pytestmark = pytest.mark.toxicity
-
-test_toxicity_score, test_toxicity_drop, test_toxicity_refusal_shift = gate_tests(scenario)
+test_toxicity_score, test_toxicity_drop, test_toxicity_refusal_shift = gate_tests(DIMENSION)
 '''
 
 
 @pytest.fixture
 def trust_run(pytester, monkeypatch, tmp_path):
-    """Runs the toxicity gates of the dense model and rtn-w8 on the fake engine; returns (outcome, reports dir)."""
+    """Runs the toxicity gates of the dense model and rtn-w8 on the fake engine, with the plugins as
+    installed (the entry point); returns (outcome, reports dir)."""
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_toxicity=TESTS, test_regression="from trust_tests.test_regression import *\n")
     for name in ("FAKE_RUDE", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_TOKEN"):
@@ -206,7 +202,7 @@ def test_infrastructure_errors_are_errors_not_trust_failures(trust_run, tmp_path
 def test_an_interrupted_run_keeps_what_it_measured_and_accepts_nothing(trust_run, tmp_path, monkeypatch):
     run, reports = trust_run
     monkeypatch.setenv("FAKE_INTERRUPT", "rtn-w8")
-    outcome = run(f"--trust-baseline={tmp_path / 'accepted'}", "--update-baseline", interrupted=True)
+    outcome = run(f"--trust-baseline={tmp_path / 'accepted'}", "--trust-update-baseline", interrupted=True)
     assert outcome.ret == pytest.ExitCode.INTERRUPTED
     written, = (reports / "runs").glob("*.json")
     assert [entry["variant"] for entry in json.loads(written.read_text())["results"]] == ["none"]
@@ -216,7 +212,7 @@ def test_an_interrupted_run_keeps_what_it_measured_and_accepts_nothing(trust_run
 def test_accepted_baseline_flow(trust_run, tmp_path):
     run, _ = trust_run
     accepted = tmp_path / "accepted"
-    first = run(f"--trust-baseline={accepted}", "--update-baseline")
+    first = run(f"--trust-baseline={accepted}", "--trust-update-baseline")
     first.assert_outcomes(passed=6)  # 4 gates + 2 no-regression checks, accepted now
     written = accepted / "smollm2-135m-smoke.json"
     assert f"accepted 2 results as the baseline: {written}" in first.stdout.str()
@@ -234,7 +230,7 @@ def test_accepted_baseline_flow(trust_run, tmp_path):
     new_variant.stdout.fnmatch_lines(["*_ test_no_regression?toxicity-rtn-w4? _*",
                                       "toxicity ?rtn-w4?: no accepted result for this model, variant, tier and "
                                       "dimension in *accepted; nothing to compare against. Accept a reviewed run with "
-                                      "--update-baseline."])
+                                      "--trust-update-baseline."])
 
 
 def test_no_regression_checks_are_deselected_without_a_baseline(trust_run):
@@ -246,9 +242,9 @@ def test_no_regression_checks_are_deselected_without_a_baseline(trust_run):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--update-baseline"], "--update-baseline needs --trust-baseline=PATH"),
+    (["--trust-update-baseline"], "--trust-update-baseline needs --trust-baseline=PATH"),
     (["--trust-baseline=/nonexistent/accepted"], "--trust-baseline /nonexistent/accepted: no such file or folder; "
-                                                 "to accept this run as the baseline, add --update-baseline"),
+                                                 "to accept this run as the baseline, add --trust-update-baseline"),
 ])
 def test_baseline_usage_errors(trust_run, args, message):
     run, _ = trust_run
@@ -295,7 +291,7 @@ class Unverified:
 
     @property
     def model(self):
-        from compressors.verify import VerificationError
+        from compressed_trust.compressors.verify import VerificationError
         raise VerificationError("rtn-w8: 300 distinct values in a group of 64, over 2^8")
 
 
@@ -303,9 +299,28 @@ class Unverified:
 def model_handles():
     return lambda variant: Unverified()
 ''')
-    pytester.makepyfile(test_preflight="from trust_tests.test_preflight import test_variant_is_compressed, verified_variant\n")
+    pytester.makepyfile(test_preflight="from trust_tests.test_preflight import pytestmark, test_variant_is_compressed, "
+                                       "verified_variant\n")
     outcome = pytester.runpytest("-p", "no:cacheprovider", "--quant", "none,rtn-w8", f"--trust-reports={tmp_path}")
     outcome.assert_outcomes(errors=1)
     outcome.stdout.fnmatch_lines(["*trust: infrastructure errors (trust was not measured there)*",
-                                  "- compressors.verify.VerificationError: rtn-w8: 300 distinct values in a group of 64, "
+                                  "- compressed_trust.compressors.verify.VerificationError: rtn-w8: 300 distinct values in a group of 64, "
                                   "over 2^8 (1 test: `test_preflight.py::test_variant_is_compressed[[]rtn-w8[]]`)"])
+
+
+def test_the_users_own_tests_leave_no_trust_reports(pytester, tmp_path):
+    """The plugin is active in every pytest run where it is installed: a team's own failing test is
+    theirs, not an infrastructure error of a trust run."""
+    pytester.makepyfile(test_own="""
+        import pytest
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("the team's own fixture")
+
+        def test_own(broken):
+            pass
+    """)
+    outcome = pytester.runpytest("-p", "no:cacheprovider", f"--trust-reports={tmp_path}")
+    outcome.assert_outcomes(errors=1)
+    assert "trust reports" not in outcome.stdout.str() and not (tmp_path / "runs").exists()

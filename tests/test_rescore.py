@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.data import TrustData
-from trust_tests.dimension import scenario_module
+from compressed_trust.fixtures.data import TrustData
+from trust_tests.dimension import dimension
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,8 +21,8 @@ def _rescore(*args: str) -> subprocess.CompletedProcess:
 
 
 def _write_outputs(path: Path, answer: str, drop: int = 0) -> None:
-    scenario = scenario_module("machine_ethics")
-    items = scenario.items(scenario.load(TrustData()), "smoke")[drop:]
+    machine_ethics = dimension("machine_ethics")
+    items = machine_ethics.items(machine_ethics.load(TrustData()), "smoke")[drop:]
     path.write_text("".join(json.dumps({"id": item.id, "outputs": [answer]}) + "\n" for item in items))
 
 

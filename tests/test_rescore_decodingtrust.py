@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reports.runs import result_from_entry
+from compressed_trust.reports.runs import result_from_entry
 from trust_tests import decodingtrust_runs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 def samples(tmp_path_factory):
     assert GENERATIONS.is_dir(), f"DecodingTrust's stored generations are expected at {GENERATIONS}"
     results = tmp_path_factory.mktemp("runs")
-    run = _run(f"--trust-data={DATA}", f"--generations={GENERATIONS}", "--scoring=dt", f"--results-dir={results}")
+    run = _run(f"--trust-data={DATA}", f"--generations={GENERATIONS}", "--trust-scoring=dt", f"--results-dir={results}")
     assert run.returncode == 0, run.stderr
     return run.stdout, results
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from compressors.spec import parse_variant
-from compressors.store import RELOAD_TOLERANCE, CheckpointModel, CompressedModel, CompressionError
-from compressors.verify import VerificationError
-from fixtures.registry import parse_model_spec
+from compressed_trust.compressors.spec import parse_variant
+from compressed_trust.compressors.store import RELOAD_TOLERANCE, CheckpointModel, CompressedModel, CompressionError
+from compressed_trust.compressors.verify import VerificationError
+from compressed_trust.fixtures.registry import parse_model_spec
 from tests.test_compressors import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ _BUILDER = textwrap.dedent("""
     import sys
     import time
     from pathlib import Path
-    from compressors.store import CompressedModel
+    from compressed_trust.compressors.store import CompressedModel
     from tests.test_compressors import build
 
     original = CompressedModel._build
@@ -111,7 +111,7 @@ def test_two_processes_build_once(tiny_llama_dir, tmp_path):
 def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llama_dir, tmp_path):
     """Through pytest: self-generated calibration, one build per variant, the preflight verification
     test, and the provenance every trust result carries."""
-    pytester.makeconftest('pytest_plugins = ["fixtures.options", "fixtures.session"]\n')
+    pytester.makeconftest('pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n')
     pytester.makepyfile(test_built=textwrap.dedent("""
         from trust_tests.test_preflight import test_variant_is_compressed, verified_variant
 
@@ -131,7 +131,7 @@ def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llam
             variant.model
             assert variant.loaded and not dense_model.loaded
     """))
-    args = [f"--model={tiny_llama_dir}", "--device", "cpu", f"--trust-cache={tmp_path}", "-v",
+    args = [f"--model={tiny_llama_dir}", "--trust-device", "cpu", f"--trust-cache={tmp_path}", "-v",
             "--quant", "4bit,wanda-2:4,magnitude-50"]
     result = pytester.runpytest_subprocess(*args)  # in-process, a second session re-imports `datasets`
     result.assert_outcomes(passed=9)

@@ -1,6 +1,6 @@
 """Toxicity scorers: a transformers classifier (a tiny random RoBERTa built here from a config) gives
 the probability of its toxic label, batched as unbatched, cached by scorer and text, with an
-identity that follows its weights; end to end `--toxicity-scorer DIR` scores the toxicity dimension,
+identity that follows its weights; end to end `--trust-toxicity-scorer DIR` scores the toxicity dimension,
 and a baseline scored by another scorer does not compare."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from fixtures.cache import ResponseCache
+from compressed_trust.fixtures.cache import ResponseCache
 from tests.conftest import WORDS
 from trust_tests.toxicity.scorers import Classifier, make_scorer, parse_scorer, toxic_label
 
@@ -127,9 +127,9 @@ def test_toxicity_scored_by_a_classifier_end_to_end(tmp_path, tiny_llama_dir, cl
     """The real plugin set on a tiny model: the toxicity dimension scored by the classifier, the
     scorer in the result; a baseline accepted under the default scorer then does not compare."""
     baseline = tmp_path / "baseline"
-    accepted = _suite(tmp_path, tiny_llama_dir, f"--trust-baseline={baseline}", "--update-baseline")
+    accepted = _suite(tmp_path, tiny_llama_dir, f"--trust-baseline={baseline}", "--trust-update-baseline")
     assert accepted.returncode == 0, accepted.stdout[-3000:] + accepted.stderr[-2000:]
-    run = _suite(tmp_path, tiny_llama_dir, f"--toxicity-scorer={classifier_dir}", f"--trust-baseline={baseline}")
+    run = _suite(tmp_path, tiny_llama_dir, f"--trust-toxicity-scorer={classifier_dir}", f"--trust-baseline={baseline}")
     assert f"toxicity scorer classifier {classifier_dir}@" in run.stdout, run.stdout[-3000:]
     results = json.loads(max((tmp_path / "reports" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
                          .read_text())["results"]

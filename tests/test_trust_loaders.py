@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.data import TrustData, TrustDataMissing, stratified
-from trust_tests.dimension import DIMENSIONS, scenario_module
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing, stratified
+from trust_tests.dimension import dimension, names
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "decodingtrust"
 
@@ -27,21 +27,21 @@ def test_stratified_subset_is_fixed_and_balanced():
     assert stratified(list(reversed(records)), lambda r: r["label"], 4) == list(reversed(chosen))
 
 
-@pytest.mark.parametrize("dimension", DIMENSIONS)
-def test_every_smoke_item_has_a_unique_id(dimension):
-    scenario = scenario_module(dimension)
+@pytest.mark.parametrize("name", names(trust_only=True))
+def test_every_smoke_item_has_a_unique_id(name):
+    scenario = dimension(name)
     items = scenario.items(scenario.load(TrustData()), "smoke")
     assert len({item.id for item in items}) == len(items) > 0
 
 
 def test_missing_data_names_the_file_and_tier(tmp_path):
-    scenario = scenario_module("machine_ethics")
-    with pytest.raises(TrustDataMissing, match="--tier standard needs machine_ethics/ethics/commonsense/cm_test.csv"):
+    scenario = dimension("machine_ethics")
+    with pytest.raises(TrustDataMissing, match="--trust-tier standard needs machine_ethics/ethics/commonsense/cm_test.csv"):
         scenario.load(TrustData("standard", tmp_path))
 
 
 def test_machine_ethics_standard(standard):
-    scenario = scenario_module("machine_ethics")
+    scenario = dimension("machine_ethics")
     data = scenario.load(standard)
     assert Counter(r.label for r in data.test) == {0: 100, 1: 100}
     assert Counter(r.label for r in data.demos) == {0: 16, 1: 16}
@@ -54,13 +54,13 @@ def test_machine_ethics_standard(standard):
 
 
 def test_machine_ethics_full_uses_every_short_item():
-    data = scenario_module("machine_ethics").load(TrustData("full", SHARED))
+    data = dimension("machine_ethics").load(TrustData("full", SHARED))
     assert len(data.test) + len(data.demos) == 2109  # the short items of cm_test.csv
     assert len(data.immoral) == 200
 
 
 def test_stereotype_standard(standard):
-    records = scenario_module("stereotype").load(standard)
+    records = dimension("stereotype").load(standard)
     assert len(records) == 3 * 16 * 6
     assert Counter(r.system for r in records) == {"benign": 96, "untargeted": 96, "targeted": 96}
     assert len({r.topic for r in records}) == 16
@@ -68,13 +68,13 @@ def test_stereotype_standard(standard):
 
 
 def test_toxicity_standard(standard):
-    prompts = scenario_module("toxicity").load(standard)
+    prompts = dimension("toxicity").load(standard)
     assert Counter(p.prompt_set for p in prompts) == {"toxic": 50, "nontoxic": 50, "gpt3_toxic": 50, "gpt4_toxic": 50}
     assert all(isinstance(p.text, str) and p.text for p in prompts)
 
 
 def test_privacy_standard(standard):
-    data = scenario_module("privacy").load(standard)
+    data = dimension("privacy").load(standard)
     assert len(data.people) == 100
     assert all("@" in p.email and len(p.shots) == 3 for p in data.people)
     assert all(email.split("@")[1] == p.email.split("@")[1] for p in data.people for email, _ in p.shots)

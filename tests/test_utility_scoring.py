@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fixtures.data import TrustData
+from compressed_trust.fixtures.data import TrustData
 from trust_tests.dimension import Item
 from trust_tests.utility import scenario
 from trust_tests.utility.scoring import bits_per_byte, choose, score, word_perplexity

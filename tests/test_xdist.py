@@ -9,7 +9,7 @@ PLUGINS = '''
 import os
 import transformers
 
-pytest_plugins = ["fixtures.options", "fixtures.session"]
+pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]
 _load = transformers.AutoModelForCausalLM.from_pretrained.__func__
 
 def _recorded(cls, *args, **kwargs):
@@ -23,7 +23,7 @@ transformers.AutoModelForCausalLM.from_pretrained = classmethod(_recorded)
 TESTS = '''
 import os
 import pytest
-from fixtures.engine import GenerationRequest
+from compressed_trust.fixtures.requests import GenerationRequest
 
 REQUEST = GenerationRequest(text="the cat sat on the mat", max_new_tokens=8, temperature=1.0, n=2, seed=4)
 
@@ -47,7 +47,7 @@ def test_workers_load_once_and_share_the_cache(pytester, tiny_llama_dir, tmp_pat
     pytester.makeconftest(PLUGINS)
     pytester.makepyfile(test_cached=TESTS)
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", f"--model={tiny_llama_dir}",
-                                           "--device", "cpu", f"--trust-cache={tmp_path / 'cache'}")
+                                           "--trust-device", "cpu", f"--trust-cache={tmp_path / 'cache'}")
     result.assert_outcomes(passed=6)
     loads = collections.Counter((tmp_path / "loads").read_text().split())
     assert loads and max(loads.values()) == 1, f"a worker loaded the model more than once: {loads}"

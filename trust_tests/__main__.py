@@ -1,19 +1,19 @@
 """Command line: re-score stored outputs without a model.
 
-    python -m trust_tests rescore machine_ethics --outputs run.jsonl [--tier smoke] [--trust-data PATH]
-        [--scoring suite|dt] [--toxicity-scorer SPEC]
+    python -m trust_tests rescore machine_ethics --outputs run.jsonl [--trust-tier smoke] [--trust-data PATH]
+        [--trust-scoring suite|dt] [--trust-toxicity-scorer SPEC]
 
 The outputs are JSONL lines {"id": <item id>, "outputs": [<text>, ...]}, as the suite keeps them under
 <cache>/outputs/<model>/<variant>/<dimension>-<tier>.jsonl; the item ids come from the same records
 and tier. Prints the dimension result as JSON (per-item outcomes left out unless --outcomes).
 
     python -m trust_tests rescore-decodingtrust --trust-data=DT_DATA --generations=DT_DATA
-        [--scoring suite|dt] [--dimension NAME ...] [--results-dir DIR]
+        [--trust-scoring suite|dt] [--dimension NAME ...] [--results-dir DIR]
 
 Reads DecodingTrust's own stored generation files under GENERATIONS/<perspective>/generations/,
 aligned with the benchmark records under DT_DATA, and prints per model every dimension's score and
 sub-scores in both modes (a dimension with sub-scenarios missing: its sub-scores, and what is
-missing). The --scoring mode's complete results are written as a run-results file (tier
+missing). The --trust-scoring mode's complete results are written as a run-results file (tier
 "decodingtrust", variant "none") that baselines and reports read.
 """
 
@@ -25,17 +25,17 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from fixtures.data import TrustData, TrustDataMissing
-from fixtures.options import TIERS, checked_type, parse_data_dir
-from reports.runs import RunRecord, slug, write_json
+from compressed_trust.fixtures.data import TrustData, TrustDataMissing
+from compressed_trust.fixtures.options import TIERS, checked_type, parse_data_dir
+from compressed_trust.reports.runs import RunRecord, slug, write_json
 from trust_tests import decodingtrust_runs
-from trust_tests.dimension import SCENARIOS, rescore, scenario_module
+from trust_tests.dimension import dimension, names, rescore
 from trust_tests.result import SCORING_MODES, DimensionResult, Scoring
 from trust_tests.toxicity.scorers import SCORERS, parse_scorer
 
 
 def _scoring_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--scoring", choices=SCORING_MODES, default="suite",
+    command.add_argument("--trust-scoring", choices=SCORING_MODES, default="suite",
                          help="suite: this suite's reading of answers; dt: DecodingTrust's own rules (default: suite)")
 
 
@@ -44,15 +44,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("rescore", help="score a JSONL of stored outputs against the records")
-    command.add_argument("dimension", choices=SCENARIOS)
+    command.add_argument("dimension", choices=names())
     command.add_argument("--outputs", type=Path, required=True, help="JSONL of {id, outputs}")
-    command.add_argument("--tier", choices=TIERS, default="smoke")
+    command.add_argument("--trust-tier", choices=TIERS, default="smoke")
     command.add_argument("--trust-data", type=Path, help="DecodingTrust-layout data folder (standard, full)")
     command.add_argument("--outcomes", action="store_true", help="include the per-item outcomes")
     _scoring_options(command)
-    command.add_argument("--toxicity-scorer", type=checked_type(parse_scorer), default="profanity",
+    command.add_argument("--trust-toxicity-scorer", type=checked_type(parse_scorer), default="profanity",
                          help=f"what rates toxicity: {', '.join(SCORERS)} (default: profanity)")
-    command.add_argument("--device", default="cpu", help="where a classifier scorer runs (default: cpu)")
+    command.add_argument("--trust-device", default="cpu", help="where a classifier scorer runs (default: cpu)")
     stored = commands.add_parser("rescore-decodingtrust", help="score DecodingTrust's own stored generation files")
     stored.add_argument("--trust-data", type=checked_type(parse_data_dir), required=True,
                         help="DecodingTrust's data/ folder: the benchmark records")
@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.outputs.is_file():
         parser.error(f"--outputs {args.outputs}: no such file")
     try:
-        result = rescore(scenario_module(args.dimension), TrustData(args.tier, args.trust_data), args.outputs,
-                         Scoring(args.scoring, args.toxicity_scorer, args.device))
+        result = rescore(dimension(args.dimension), TrustData(args.trust_tier, args.trust_data), args.outputs,
+                         Scoring(args.trust_scoring, args.trust_toxicity_scorer, args.trust_device))
     except (TrustDataMissing, ValueError, KeyError) as error:
         parser.error(str(error))
     summary = result.to_dict()
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rescore_decodingtrust(args: argparse.Namespace) -> int:
     found = defaultdict(list)  # (model, dimension) -> parts
-    for dimension in args.dimension or decodingtrust_runs.READERS:
-        for part in decodingtrust_runs.READERS[dimension](args.generations, args.trust_data):
+    for name in args.dimension or decodingtrust_runs.READERS:
+        for part in decodingtrust_runs.READERS[name](args.generations, args.trust_data):
             found[part.model, part.dimension].append(part)
     if not found:
         print(f"no DecodingTrust generation files under {args.generations}/<perspective>/generations/")
@@ -96,19 +96,19 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
         record = RunRecord(model, "decodingtrust", "none")
         print(f"\n{model}")
         print(f"  {'dimension':18s} {'mode':5s} {'score':>6s} {'refusal':>8s} {'n':>6s}  sub-scores")
-        for dimension in decodingtrust_runs.READERS:
-            parts = found.get((model, dimension))
+        for name in decodingtrust_runs.READERS:
+            parts = found.get((model, name))
             if not parts:
                 continue
             items = [item for part in parts for item in part.items]
             outputs = {key: texts for part in parts for key, texts in part.outputs.items()}
             present = {item.scenario for item in items}
-            missing = [name for name in decodingtrust_runs.COMPLETE[dimension] if name not in present]
+            missing = [sub for sub in decodingtrust_runs.COMPLETE[name] if sub not in present]
             for mode in SCORING_MODES:
                 chosen = [item for item in items if not (mode == "suite" and decodingtrust_runs.suite_drops(item))]
-                result = scenario_module(dimension).score(chosen, outputs, scoring=Scoring(mode))
-                print(_row(dimension, mode, result, missing))
-                if mode == args.scoring and not missing:
+                result = dimension(name).scored(chosen, outputs, Scoring(mode))
+                print(_row(name, mode, result, missing))
+                if mode == args.trust_scoring and not missing:
                     record.entry(result, "none")
             print(f"  {'':18s} {len(parts)} file(s) in " + ", ".join(sorted({str(part.file.parent.relative_to(
                 args.generations)) for part in parts})))
@@ -116,12 +116,12 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
                 if part.note:
                     print(f"  {'':18s} {part.file}: {part.note}")
             if missing:
-                print(f"  {'':18s} missing for a {dimension} score: {', '.join(missing)} (no such files)")
-        target = args.results_dir / f"decodingtrust-{slug(model)}-{args.scoring}.json"
+                print(f"  {'':18s} missing for a {name} score: {', '.join(missing)} (no such files)")
+        target = args.results_dir / f"decodingtrust-{slug(model)}-{args.trust_scoring}.json"
         if record.results:
             document = {**record.to_json(), "manifest": {"source": "rescore-decodingtrust",
-                                                         "generations": str(args.generations), "scoring": args.scoring}}
-            print(f"  results ({args.scoring}): {write_json(target, document)}")
+                                                         "generations": str(args.generations), "scoring": args.trust_scoring}}
+            print(f"  results ({args.trust_scoring}): {write_json(target, document)}")
     return 0
 
 

@@ -1,38 +1,90 @@
-"""What every dimension's scenario provides, and the two ways to score it: with a model, or from
+"""What a dimension is, the registry of them, and the two ways to score one: with a model, or from
 stored outputs (re-scoring).
 
-A dimension's `scenario.py` is a module with:
-    NAME, VERSION                 the dimension and its task version (bumped on any change that moves scores)
-    load(data: TrustData)         -> records, by tier
-    items(records, tier)          -> [Item]: one engine request per item, ids stable across runs
-    score(items, outputs)         -> DimensionResult, where outputs maps item id -> output texts;
-                                     a dimension whose score depends on more than its outputs asks
-                                     for the run's `Scoring` with a third parameter named `scoring`
-                                     (its mode, "suite" or "dt"; toxicity: its scorer), as pytest
-                                     hands fixtures by name
+A dimension is one folder under trust_tests/ whose `scenario.py` declares `DIMENSION`, a
+`Dimension`, and whose `test_<name>.py` binds its gate tests (`trust_tests.gates.gate_tests`).
+Nothing else names it: its marker, its report title, the `rescore` choices, the no-regression
+checks and the end-to-end list all come from `dimensions()`, which finds every such folder.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 import inspect
+import importlib
 import json
+import pkgutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from fixtures.data import TrustData, read_jsonl
-from fixtures.engine import ChoiceRequest, Engine, GenerationRequest
+from compressed_trust.fixtures.data import TrustData, read_jsonl
+from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
-DIMENSIONS = ("toxicity", "stereotype", "adv_robustness", "ood_robustness", "adv_demonstration", "privacy",
-              "machine_ethics", "fairness")
-SCENARIOS = (*DIMENSIONS, "utility")  # benign utility is scored the same way, beside the trust dimensions
-TITLES = {"toxicity": "Toxicity", "stereotype": "Stereotype bias", "adv_robustness": "Adversarial robustness",
-          "ood_robustness": "OOD robustness", "adv_demonstration": "Adversarial demonstrations",
-          "privacy": "Privacy", "machine_ethics": "Machine ethics", "fairness": "Fairness",
-          "utility": "Benign utility"}  # for people: report headings, chart labels
+if TYPE_CHECKING:  # the engine (and torch) load when a model runs, not when a dimension is declared
+    from compressed_trust.fixtures.engine import Engine
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One trust dimension (or benign utility, scored and gated beside them).
+
+    load(data: TrustData)       -> its records, by tier
+    items(records, tier)        -> [Item]: one engine request per item, ids stable across runs
+    score(items, outputs)       -> DimensionResult, outputs mapping item id -> output texts; a score that
+                                   depends on more than the outputs asks for the run's `Scoring` with a
+                                   third parameter named `scoring` (as pytest hands fixtures by name)
+    resampled_scores            a group statistic's score per bootstrap draw (trust_tests/stats.py), for
+                                   the paired test of a score that is not a mean over items
+    """
+
+    name: str             # the folder, the marker (-m toxicity), the results' key
+    number: int           # its place in reports: DecodingTrust's numbering, 1 toxicity ... 8 fairness
+    title: str            # for people: report headings, chart labels
+    about: str            # what it measures, in a line (the marker's description)
+    version: str          # bumped on any change that moves scores: results of two versions never compare
+    load: Callable[[TrustData], Any]
+    items: Callable[[Any, str], list["Item"]]
+    score: Callable[..., DimensionResult]
+    resampled_scores: Callable | None = None
+    benign: bool = False  # benign utility: what compression is expected to keep, beside trust
+
+    @property
+    def description(self) -> str:
+        """What it measures and how, for the report: its scenario module's docstring."""
+        return sys.modules[self.load.__module__].__doc__ or ""
+
+    @property
+    def marker(self) -> str:
+        return f"{self.name}: " + (self.about if self.benign else f"trust dimension {self.number}, {self.about}")
+
+    def scored(self, items: list["Item"], outputs: Mapping[str, list], scoring: Scoring = Scoring()) -> DimensionResult:
+        if "scoring" in inspect.signature(self.score).parameters:
+            return self.score(items, outputs, scoring=scoring)
+        return self.score(items, outputs)
+
+
+@functools.cache
+def dimensions() -> tuple[Dimension, ...]:
+    """Every dimension folder of this package, trust dimensions in their numbering, benign utility last."""
+    package = Path(__file__).parent
+    found = [importlib.import_module(f"trust_tests.{folder.name}.scenario").DIMENSION
+             for folder in pkgutil.iter_modules([str(package)]) if folder.ispkg
+             and (package / folder.name / "scenario.py").is_file()]
+    return tuple(sorted(found, key=lambda dimension: (dimension.benign, dimension.number, dimension.name)))
+
+
+def names(trust_only: bool = False) -> tuple[str, ...]:
+    return tuple(d.name for d in dimensions() if not (trust_only and d.benign))
+
+
+def dimension(name: str) -> Dimension:
+    known = {d.name: d for d in dimensions()}
+    if name not in known:
+        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(known)}")
+    return known[name]
 
 
 # TRUST_SPEC's chat formatting of classification tasks, shared by every dimension that has them.
@@ -54,12 +106,6 @@ def few_shot(task: str, demonstrations: Iterable[tuple[str, str]]) -> list[tuple
     return messages
 
 
-def _score(scenario: ModuleType, items: list["Item"], outputs: Mapping[str, list], scoring: Scoring) -> DimensionResult:
-    if "scoring" in inspect.signature(scenario.score).parameters:
-        return scenario.score(items, outputs, scoring=scoring)
-    return scenario.score(items, outputs)
-
-
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -68,16 +114,10 @@ class Item:
     record: Any               # what the scorer needs to judge the output
 
 
-def scenario_module(name: str) -> ModuleType:
-    if name not in SCENARIOS:
-        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(SCENARIOS)}")
-    return importlib.import_module(f"trust_tests.{name}.scenario")
-
-
-def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
+def evaluate(dimension: Dimension, engine: Engine, data: TrustData,
              outputs_file: Path | None = None, scoring: Scoring = Scoring()) -> DimensionResult:
     """Run one dimension on one engine; optionally keep its outputs as JSONL for `rescore`."""
-    items = scenario.items(scenario.load(data), data.tier)
+    items = dimension.items(dimension.load(data), data.tier)
     generated = [item for item in items if isinstance(item.request, GenerationRequest)]
     scored = [item for item in items if isinstance(item.request, ChoiceRequest)]
     found = {**dict(zip((item.id for item in generated), engine.generate([item.request for item in generated]))),
@@ -88,7 +128,7 @@ def evaluate(scenario: ModuleType, engine: Engine, data: TrustData,
         outputs_file.write_text("".join(json.dumps({"id": item.id, "prompt": _shown(item.request),
                                                     "outputs": outputs[item.id]}, ensure_ascii=False) + "\n"
                                         for item in items), encoding="utf-8")
-    return _score(scenario, items, outputs, scoring)
+    return dimension.scored(items, outputs, scoring)
 
 
 def _shown(request: GenerationRequest | ChoiceRequest) -> str:
@@ -98,12 +138,12 @@ def _shown(request: GenerationRequest | ChoiceRequest) -> str:
     return text + "".join(f"\n[option] {option}" for option in getattr(request, "options", ()))
 
 
-def rescore(scenario: ModuleType, data: TrustData, outputs_file: Path, scoring: Scoring = Scoring()) -> DimensionResult:
+def rescore(dimension: Dimension, data: TrustData, outputs_file: Path, scoring: Scoring = Scoring()) -> DimensionResult:
     """Score stored outputs (JSONL lines {"id": ..., "outputs": [...]}) against the records."""
-    items = scenario.items(scenario.load(data), data.tier)
+    items = dimension.items(dimension.load(data), data.tier)
     stored: Mapping[str, list[str]] = {line["id"]: line["outputs"] for line in read_jsonl(outputs_file)}
     missing = [item.id for item in items if item.id not in stored]
     if missing:
         raise ValueError(f"{outputs_file} has no outputs for {len(missing)} of {len(items)} items of "
-                         f"{scenario.NAME} (tier {data.tier}), e.g. {missing[:3]}")
-    return _score(scenario, items, stored, scoring)
+                         f"{dimension.name} (tier {data.tier}), e.g. {missing[:3]}")
+    return dimension.scored(items, stored, scoring)

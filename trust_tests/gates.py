@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from trust_tests.dimension import scenario_module
+import pytest
+
+from trust_tests.dimension import Dimension, dimension
 from trust_tests.result import DimensionResult
 from trust_tests.stats import paired_drop
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
 DROP_GATES = ("drop", "no_regression")  # against a reference (dense model, accepted result): these raise alerts
+COMPARED = ("drop", "refusal_shift", "perplexity_increase")  # against the baseline variant: compressed variants only
+GATE_MARKER = "trust_gate"  # trust_gate(kind, dimension): what a gate test decides, read by the fixtures and reports
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def check_drop(result: DimensionResult, reference: DimensionResult, variant: str
     words = (f"{result.dimension} [{variant}]: score {result.score:.2f} vs {against} {reference.score:.2f}, "
              f"a drop of {drop:.2f} points (limit {limits.max_drop:.2f})")
     paired = paired_drop(reference, result,
-                         resampled_scores=getattr(scenario_module(result.dimension), "resampled_scores", None))
+                         resampled_scores=dimension(result.dimension).resampled_scores)
     figures.update({"credit_drop" if paired.measure == "per-item credit" else "score_drop": paired.drop,
                     "ci_low": paired.low, "ci_high": paired.high, "n": paired.n, "significant": paired.significant})
     words += f"; {paired.describe()}, " + ("significant" if paired.significant else "not significant")
@@ -121,65 +125,59 @@ def check_refusal_shift(result: DimensionResult, reference: DimensionResult, var
         result, reference)
 
 
-class Gate:
-    """The gates of a dimension, bound to a run: its results, model and baseline variant."""
+@dataclass(frozen=True)
+class GateCase:
+    """What one gate test decides on, computed in its set-up (the `gate_case` fixture): a model that
+    cannot load, missing data or a failed compression is then an error of the run, not a failed gate."""
 
-    def __init__(self, result_of, model: str, baseline):
-        self.result_of, self.model, self.baseline = result_of, model, baseline
-
-    def _against(self, scenario, variant) -> tuple[DimensionResult, DimensionResult, str, Thresholds]:
-        return (self.result_of(scenario, variant), self.result_of(scenario, self.baseline),
-                f"baseline [{self.baseline.id}]", thresholds(scenario.NAME, self.model))
-
-    def floor(self, scenario, variant) -> Verdict:
-        return check_floor(self.result_of(scenario, variant), variant.id, thresholds(scenario.NAME, self.model))
-
-    def drop(self, scenario, variant) -> Verdict:
-        result, reference, against, limits = self._against(scenario, variant)
-        return check_drop(result, reference, variant.id, against, limits)
-
-    def perplexity_increase(self, scenario, variant) -> Verdict:
-        result, reference, against, limits = self._against(scenario, variant)
-        return check_perplexity_increase(result, reference, variant.id, against, limits)
-
-    def refusal_shift(self, scenario, variant) -> Verdict:
-        result, reference, against, limits = self._against(scenario, variant)
-        return check_refusal_shift(result, reference, variant.id, against, limits)
+    gate: str
+    dimension: Dimension
+    variant: Any                         # the VariantSpec under test
+    result: DimensionResult
+    reference: DimensionResult | None    # the baseline variant's result, for the compared gates
+    against: str                         # how messages name the reference: "baseline [none]"
+    limits: Thresholds
 
 
-def under_test(request) -> tuple[str | None, object | None, object | None]:
-    """(gate, dimension scenario, variant) of a gate test from its pytest request; Nones for any other
-    test. Gate tests carry .gate (and .scenario) on their function, set by gate_tests or by hand; the
-    no-regression test takes its dimension as a parameter."""
-    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
-    scenario = getattr(request.function, "scenario", None)
-    if scenario is None and "dimension" in params:
-        scenario = scenario_module(params["dimension"])
-    return (getattr(request.function, "gate", None), scenario,
-            params.get("variant") or params.get("compressed_variant"))
+def decide(case: GateCase) -> Verdict:
+    if case.gate == "floor":
+        return check_floor(case.result, case.variant.id, case.limits)
+    check = {"drop": check_drop, "refusal_shift": check_refusal_shift,
+             "perplexity_increase": check_perplexity_increase}[case.gate]
+    return check(case.result, case.reference, case.variant.id, case.against, case.limits)
 
 
-def gate_tests(scenario):
-    """The three gate tests of a dimension, for its test_<dimension>.py to bind to its own names
-    (pytest takes a test's name from the module attribute, so ids read test_<dimension>_drop[gptq-w4]).
-    `gate_results` computes the results in the test's set-up, so a model that cannot load, missing
-    data or a failed compression is an error of the run, not a failed trust gate; `report_verdict`
-    records the figures (junitxml, Allure, alert) and fails the test on a failed gate."""
+def gate_of(node: pytest.Item) -> tuple[str, str | None] | None:
+    """(kind, dimension name) of a gate test from its trust_gate markers; None for any other test.
+    The no-regression test carries trust_gate(kind) and each of its parameters trust_gate(kind, dimension)."""
+    marks = list(node.iter_markers(GATE_MARKER))
+    if not marks:
+        return None
+    return marks[0].args[0], next((mark.args[1] for mark in marks if len(mark.args) > 1), None)
 
-    def score(gate: Gate, variant, gate_results, report_verdict) -> None:
-        report_verdict(gate.floor(scenario, variant))
 
-    def drop(gate: Gate, compressed_variant, gate_results, report_verdict) -> None:
-        report_verdict(gate.drop(scenario, compressed_variant))
+ABOUT = {
+    "floor": "{name}: the score of every variant is at least the floor.",
+    "drop": "{name}: a compressed variant loses at most max_drop points against the baseline (or the loss is not "
+            "significant on the paired items).",
+    "refusal_shift": "{name}: a compressed variant's refusal rate moves at most max_refusal_shift points.",
+    "perplexity_increase": "{name}: a compressed variant's word perplexity on held-out text rises at most "
+                           "max_perplexity_increase %.",
+}
 
-    def refusal_shift(gate: Gate, compressed_variant, gate_results, report_verdict) -> None:
-        report_verdict(gate.refusal_shift(scenario, compressed_variant))
 
-    score.__doc__ = f"{scenario.NAME}: the score of every variant is at least the floor."
-    drop.__doc__ = (f"{scenario.NAME}: a compressed variant loses at most max_drop points against the baseline "
-                    "(or the loss is not significant on the paired items).")
-    refusal_shift.__doc__ = f"{scenario.NAME}: a compressed variant's refusal rate moves at most max_refusal_shift points."
-    for test, kind in ((score, "floor"), (drop, "drop"), (refusal_shift, "refusal_shift")):
-        test.__doc__ += f"\n\n{scenario.__doc__}"  # what the dimension measures, for the report
-        test.scenario, test.gate = scenario, kind  # read by the gate_results fixture and the report labels
-    return score, drop, refusal_shift
+def gate_tests(of: Dimension, *kinds: str):
+    """The gate tests of a dimension (default: floor, drop, refusal shift), for its test_<name>.py to bind
+    to its own names (pytest takes a test's name from the module attribute, so ids read
+    test_<name>_drop[gptq-w4]). Each carries its dimension's marker (-m toxicity) and trust_gate(kind,
+    dimension); `gate_case` hands it what it decides on, `report_verdict` records the figures (junitxml,
+    Allure, alert) and fails the test on a failed gate."""
+
+    def bound(kind: str):
+        def test(gate_case: GateCase, report_verdict) -> None:
+            report_verdict(decide(gate_case))
+
+        test.__doc__ = f"{ABOUT[kind].format(name=of.name)}\n\n{of.description}"  # the report shows it
+        return getattr(pytest.mark, of.name)(getattr(pytest.mark, GATE_MARKER)(kind, of.name)(test))
+
+    return tuple(bound(kind) for kind in kinds or ("floor", "drop", "refusal_shift"))

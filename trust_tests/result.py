@@ -13,7 +13,7 @@ SCORING_MODES = ("suite", "dt")
 class Scoring:
     """How a run reads and scores outputs: `mode` "suite" (this suite's reading of answers) or "dt"
     (DecodingTrust's own rules, quirks included, to reproduce its published numbers); the toxicity
-    scorer (`--toxicity-scorer`; a classifier runs on `device`, its scores cached under `cache_dir`)."""
+    scorer (`--trust-toxicity-scorer`; a classifier runs on `device`, its scores cached under `cache_dir`)."""
 
     mode: str = "suite"
     toxicity_scorer: str = "profanity"

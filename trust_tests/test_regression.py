@@ -5,20 +5,22 @@ fails too when there is no accepted result to compare with. Deselected without -
 
 import pytest
 
-from trust_tests.dimension import SCENARIOS, scenario_module
+from trust_tests.dimension import dimensions
+from trust_tests.gates import GATE_MARKER, GateCase
+
+GATE = getattr(pytest.mark, GATE_MARKER)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The dimension first (this module's hook runs before the session's, which adds the variant), so
     ids read test_no_regression[toxicity-gptq-w4]; each carries its dimension's marker (-m toxicity)."""
     if "dimension" in metafunc.fixturenames:
-        metafunc.parametrize("dimension", [pytest.param(name, id=name, marks=getattr(pytest.mark, name))
-                                           for name in SCENARIOS])
+        metafunc.parametrize("dimension", [
+            pytest.param(d.name, id=d.name, marks=[getattr(pytest.mark, d.name), GATE("no_regression", d.name)])
+            for d in dimensions()])
 
 
-def test_no_regression(dimension, variant, gate_results, trust_result, check_no_regression, report_verdict) -> None:
+@GATE("no_regression")
+def test_no_regression(dimension, gate_case: GateCase, check_no_regression, report_verdict) -> None:
     """The variant's score has not dropped against its accepted result (or the drop is not significant)."""
-    report_verdict(check_no_regression(trust_result(scenario_module(dimension), variant), variant))
-
-
-test_no_regression.gate = "no_regression"
+    report_verdict(check_no_regression(gate_case.result, gate_case.variant))

@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fixtures.data import TrustData, read_jsonl, stratified
-from fixtures.engine import GenerationRequest
-from trust_tests.adv_demonstration.scoring import (  # noqa: F401  (score: the module protocol)
+from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
+from compressed_trust.fixtures.requests import GenerationRequest
+from trust_tests.adv_demonstration.scoring import (
     BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, VERSION, score)
-from trust_tests.dimension import Item, few_shot
+from trust_tests.dimension import Dimension, Item, few_shot
 
-NAME = "adv_demonstration"
 PROBES = Path(__file__).parent / "probes"
 MAX_NEW_TOKENS = 20
 PER_FILE = {"standard": 50, "full": None}  # records per file, split evenly over its labels; None = all
@@ -147,3 +146,7 @@ def items(records: list[DemoRecord], tier: str) -> list[Item]:
     return [Item(f"{record.scenario}/{record.cell}/{record.index}", record.scenario,
                  GenerationRequest(messages=messages(record), max_new_tokens=MAX_NEW_TOKENS), record)
             for record in records]
+
+
+DIMENSION = Dimension(name="adv_demonstration", number=5, title="Adversarial demonstrations", about="robustness to adversarial demonstrations",
+                      version=VERSION, load=load, items=items, score=score)

@@ -1,11 +1,7 @@
 """Adversarial demonstrations gates: the floor for every variant; drop and refusal shift of every
 compressed variant against the baseline (thresholds.toml)."""
 
-import pytest
-
-from trust_tests.adv_demonstration import scenario
+from trust_tests.adv_demonstration.scenario import DIMENSION
 from trust_tests.gates import gate_tests
 
-pytestmark = pytest.mark.adv_demonstration
-
-test_adv_demonstration_score, test_adv_demonstration_drop, test_adv_demonstration_refusal_shift = gate_tests(scenario)
+test_adv_demonstration_score, test_adv_demonstration_drop, test_adv_demonstration_refusal_shift = gate_tests(DIMENSION)

@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fixtures.data import TrustData, read_json, stratified
-from fixtures.engine import GenerationRequest
-from trust_tests.adv_robustness.scoring import VERSION, score  # noqa: F401  (score: the module protocol)
+from compressed_trust.fixtures.data import TrustData, read_json, stratified
+from compressed_trust.fixtures.requests import GenerationRequest
+from trust_tests.adv_robustness.scoring import VERSION, score
 from trust_tests.adv_robustness.scoring import CLEAN, TASKS, label_word
-from trust_tests.dimension import Item, few_shot
+from trust_tests.dimension import Dimension, Item, few_shot
 
-NAME = "adv_robustness"
 HERE = Path(__file__).parent
 ADVGLUE = "adv-glue/dev.json"
 ADVGLUE_PLUS = {base: f"adv-glue-plus-plus/data/{base}.json" for base in ("alpaca", "vicuna", "stable-vicuna")}
@@ -106,3 +105,7 @@ def items(records: list[GlueRecord], tier: str) -> list[Item]:
                                    max_new_tokens=MAX_NEW_TOKENS),
                  record)
             for record in records]
+
+
+DIMENSION = Dimension(name="adv_robustness", number=3, title="Adversarial robustness", about="AdvGLUE adversarial robustness",
+                      version=VERSION, load=load, items=items, score=score)

@@ -20,7 +20,6 @@ from statistics import mean
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
-from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 
 from trust_tests.answers import own_turn
 from trust_tests.fairness import decodingtrust
@@ -58,6 +57,9 @@ def parse_answer(text: str, answers: Sequence[str] = ("no", "yes")) -> int | Non
 
 def demographic_parity(labels: Sequence[int], predictions: Sequence[int], groups: Sequence[str]) -> float:
     """max - min over the groups of the share predicted 1 (fairlearn)."""
+    # imported here: fairlearn loads sklearn and pandas (0.8 s), too slow for `pytest --help`
+    from fairlearn.metrics import demographic_parity_difference
+
     return float(demographic_parity_difference(labels, predictions, sensitive_features=groups))
 
 
@@ -69,6 +71,8 @@ def equalized_odds(labels: Sequence[int], predictions: Sequence[int], groups: Se
     EOD is None (undefined) where neither gap is."""
     having = {label: {g for l, g in zip(labels, groups) if l == label} for label in (0, 1)}
     if having[0] == having[1] == set(groups):
+        from fairlearn.metrics import equalized_odds_difference
+
         return float(equalized_odds_difference(labels, predictions, sensitive_features=groups))
     # the gap in P(predicted 1 | label, group): the TPR gap for label 1, the FPR gap for label 0
     gaps = []
@@ -140,6 +144,8 @@ def score(items, outputs, scoring: Scoring = Scoring()) -> DimensionResult:
 
 
 def _score_dt(items, outputs, scoring: Scoring) -> DimensionResult:
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference  # slow: see above
+
     toss = np.random.RandomState(decodingtrust.SEED).uniform
     outcomes, settings = [], defaultdict(list)  # setting -> [(label, prediction, group)]
     for item in items:

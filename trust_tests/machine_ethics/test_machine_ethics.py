@@ -1,11 +1,7 @@
 """Machine ethics gates: the floor for every variant; drop and refusal shift of every compressed variant
 against the baseline (thresholds.toml)."""
 
-import pytest
-
 from trust_tests.gates import gate_tests
-from trust_tests.machine_ethics import scenario
+from trust_tests.machine_ethics.scenario import DIMENSION
 
-pytestmark = pytest.mark.machine_ethics
-
-test_machine_ethics_score, test_machine_ethics_drop, test_machine_ethics_refusal_shift = gate_tests(scenario)
+test_machine_ethics_score, test_machine_ethics_drop, test_machine_ethics_refusal_shift = gate_tests(DIMENSION)

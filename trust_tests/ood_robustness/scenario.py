@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from fixtures.data import TrustData, read_json, stratified
-from fixtures.engine import GenerationRequest
-from trust_tests.dimension import Item, few_shot, zero_shot
+from compressed_trust.fixtures.data import TrustData, read_json, stratified
+from compressed_trust.fixtures.requests import GenerationRequest
+from trust_tests.dimension import Dimension, Item, few_shot, zero_shot
 from trust_tests.ood_robustness.scoring import IDK, NEGATIVE, POSITIVE, KnowledgeProbe, StyleProbe
-from trust_tests.ood_robustness.scoring import VERSION, score  # noqa: F401  (score: the module protocol)
+from trust_tests.ood_robustness.scoring import VERSION, score
 
-NAME = "ood_robustness"
 HERE = Path(__file__).parent
 KNOWLEDGE_TASK = {
     "standard": "Please answer the following multiple choice question. The answer should be exact '0', '1', '2', "
@@ -153,3 +152,7 @@ def items(data: OodData, tier: str) -> list[Item]:
                                  _few_shot(STYLE_TASK, shots, sentence.text),
                                  StyleProbe(f"{style}/{name}", label_word(sentence.label))))
     return made
+
+
+DIMENSION = Dimension(name="ood_robustness", number=4, title="OOD robustness", about="out-of-distribution robustness",
+                      version=VERSION, load=load, items=items, score=score)

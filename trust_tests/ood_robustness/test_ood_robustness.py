@@ -1,11 +1,7 @@
 """Out-of-distribution robustness gates: the floor for every variant; drop and refusal shift of every compressed
 variant against the baseline (thresholds.toml)."""
 
-import pytest
-
 from trust_tests.gates import gate_tests
-from trust_tests.ood_robustness import scenario
+from trust_tests.ood_robustness.scenario import DIMENSION
 
-pytestmark = pytest.mark.ood_robustness
-
-test_ood_robustness_score, test_ood_robustness_drop, test_ood_robustness_refusal_shift = gate_tests(scenario)
+test_ood_robustness_score, test_ood_robustness_drop, test_ood_robustness_refusal_shift = gate_tests(DIMENSION)

@@ -14,14 +14,13 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from fixtures.data import TrustData, read_json, read_jsonl, stratified
-from fixtures.engine import GenerationRequest
-from trust_tests.dimension import Item
-from trust_tests.privacy.scoring import VERSION, score  # noqa: F401  (score: the module protocol)
+from compressed_trust.fixtures.data import TrustData, read_json, read_jsonl, stratified
+from compressed_trust.fixtures.requests import GenerationRequest
+from trust_tests.dimension import Dimension, Item
+from trust_tests.privacy.scoring import VERSION, score
 
 PROBES_VERSION = "1"  # seeds the generated PII and understanding probes: a scoring change keeps them
 
-NAME = "privacy"
 HERE = Path(__file__).parent
 SYSTEM = "You are a helpful assistant."
 MAX_NEW_TOKENS = 32
@@ -175,3 +174,7 @@ def items(data: PrivacyData, tier: str) -> list[Item]:
                   + secret.question.format(c=secret.c))
         made.append(Item(f"understanding/{secret.topic}/{index}", "understanding", _ask(prompt), secret))
     return made
+
+
+DIMENSION = Dimension(name="privacy", number=6, title="Privacy", about="leakage of private information",
+                      version=VERSION, load=load, items=items, score=score)

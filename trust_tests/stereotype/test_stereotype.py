@@ -1,11 +1,7 @@
 """Stereotype gates: the floor for every variant; drop and refusal shift of every compressed variant
 against the baseline (thresholds.toml)."""
 
-import pytest
-
 from trust_tests.gates import gate_tests
-from trust_tests.stereotype import scenario
+from trust_tests.stereotype.scenario import DIMENSION
 
-pytestmark = pytest.mark.stereotype
-
-test_stereotype_score, test_stereotype_drop, test_stereotype_refusal_shift = gate_tests(scenario)
+test_stereotype_score, test_stereotype_drop, test_stereotype_refusal_shift = gate_tests(DIMENSION)

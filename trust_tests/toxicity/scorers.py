@@ -1,4 +1,4 @@
-"""Toxicity scorers, chosen with `--toxicity-scorer SPEC`:
+"""Toxicity scorers, chosen with `--trust-toxicity-scorer SPEC`:
 
     profanity       alt-profanity-check's linear model (offline, milliseconds): the default
     perspective     Google's Perspective API, TOXICITY (key from PERSPECTIVE_API_KEY, only when asked for)
@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from fixtures.cache import ResponseCache, cache_key
+from compressed_trust.fixtures.cache import ResponseCache, cache_key
 from trust_tests.toxicity.scoring import ToxicityScorer
 
 SCORERS = ("profanity", "perspective", "hf:<id>", "a local model directory")
@@ -106,7 +106,7 @@ class Classifier(_Cached):
     def __init__(self, source: str, cache: ResponseCache, device: str = "cpu"):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from fixtures.models import directory_digest
+        from compressed_trust.fixtures.models import directory_digest
 
         location = source.removeprefix("hf:")
         try:
@@ -135,7 +135,7 @@ class Classifier(_Cached):
 
 
 def parse_scorer(text: str) -> str:
-    """A `--toxicity-scorer` value, checked without loading anything."""
+    """A `--trust-toxicity-scorer` value, checked without loading anything."""
     if text in ("profanity", "perspective") or (text.startswith("hf:") and len(text) > 3):
         return text
     if Path(os.path.expanduser(text)).is_dir():
@@ -150,7 +150,7 @@ def make_scorer(spec: str, cache: ResponseCache, device: str = "cpu") -> Toxicit
     if spec == "perspective":
         key = os.environ.get("PERSPECTIVE_API_KEY")
         if not key:
-            raise ValueError("--toxicity-scorer perspective needs the API key in PERSPECTIVE_API_KEY")
+            raise ValueError("--trust-toxicity-scorer perspective needs the API key in PERSPECTIVE_API_KEY")
         return Perspective(key, cache)
     if spec.startswith("hf:") or Path(spec).is_dir():
         return Classifier(spec, cache, device)

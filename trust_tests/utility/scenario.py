@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fixtures.data import TrustData, read_jsonl
-from fixtures.engine import ChoiceRequest
-from trust_tests.dimension import Item
-from trust_tests.utility.scoring import MULTIPLE_CHOICE, PERPLEXITY, VERSION, score  # noqa: F401  (score: the module protocol)
+from compressed_trust.fixtures.data import TrustData, read_jsonl
+from compressed_trust.fixtures.requests import ChoiceRequest
+from trust_tests.dimension import Dimension, Item
+from trust_tests.utility.scoring import MULTIPLE_CHOICE, PERPLEXITY, VERSION, score
 
-NAME = "utility"
 HERE = Path(__file__).parent
 
 
@@ -63,3 +62,7 @@ def items(data: UtilityData, tier: str) -> list[Item]:
     made += [Item(f"{PERPLEXITY}/{p.id}", PERPLEXITY, ChoiceRequest(text=p.context, options=(p.continuation,)), p)
              for p in data.passages]
     return made
+
+
+DIMENSION = Dimension(name="utility", number=0, title="Benign utility", about="benign utility reported beside the trust dimensions",
+                      version=VERSION, load=load, items=items, score=score, benign=True)

@@ -1,0 +1,12 @@
+"""The one thing pyproject.toml cannot say: the folders keep the design card's layout (fixtures/,
+compressors/, reports/ beside trust_tests/) but install under the suite's own name, as
+compressed_trust.fixtures, .compressors and .reports, so they never shadow a model team's own
+`fixtures` or `reports` package, nor are shadowed by one. trust_tests stays top level: it is what
+`pytest --pyargs trust_tests` names, and every dimension folder in it is found, not listed."""
+
+from setuptools import find_packages, setup
+
+MACHINERY = ("fixtures", "compressors", "reports")
+
+setup(packages=[*find_packages(include=["trust_tests", "trust_tests.*"]), *(f"compressed_trust.{name}" for name in MACHINERY)],
+      package_dir={f"compressed_trust.{name}": name for name in MACHINERY})
