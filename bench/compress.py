@@ -19,7 +19,7 @@ import psutil
 
 from compressed_trust.compressors import calibration
 from compressed_trust.compressors.spec import DENSE, parse_variant
-from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.compressors.store import built_variant
 from compressed_trust.fixtures.cache import ResponseCache
 from compressed_trust.fixtures.engine import Engine
 from compressed_trust.fixtures.models import ModelHandle
@@ -76,14 +76,14 @@ def main() -> None:
         print(f"{'variant':<15}{'compress s':>11}{'build s':>9}{'x rtn':>7}{'peak GB':>9}{'stored GB':>11}  verification")
         baseline = None
         for spec in args.methods.split(","):
-            handle = CompressedModel(dense, parse_variant(spec).with_seed(0, show=False), lambda seed: calibration_set)
+            handle = built_variant(dense, parse_variant(spec).with_seed(0, show=False), lambda seed: calibration_set)
             with PeakMemory() as memory:
                 started = time.perf_counter()
                 entry = Path(handle.source[0])
                 built = time.perf_counter() - started
-            compress_s = handle.manifest["build_seconds"]
+            compress_s = handle.weights.manifest["build_seconds"]
             baseline = baseline or compress_s
-            figures = {k: round(v, 4) if isinstance(v, float) else v for k, v in handle.manifest["verification"].items()}
+            figures = {k: round(v, 4) if isinstance(v, float) else v for k, v in handle.weights.manifest["verification"].items()}
             print(f"{spec:<15}{compress_s:>11.1f}{built:>9.1f}{compress_s / baseline:>7.1f}{memory.above_start_gb:>9.2f}"
                   f"{folder_gb(entry):>11.2f}  {figures}", flush=True)
 

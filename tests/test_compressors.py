@@ -10,7 +10,7 @@ import torch
 from compressed_trust.compressors.base import Calibration
 from compressed_trust.compressors.magnitude import keep_mask
 from compressed_trust.compressors.spec import DENSE, parse_variant
-from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.compressors.store import built_variant
 from compressed_trust.compressors.verify import VerificationError, check_differs, check_weights
 from compressed_trust.fixtures.models import ModelHandle
 from compressed_trust.fixtures.registry import parse_model_spec
@@ -24,9 +24,9 @@ def random_calibration(seed: int) -> Calibration:
     return Calibration(f"random-{seed}", tuple(map(tuple, tokens.tolist())))
 
 
-def build(tiny_llama_dir, cache_dir, spec: str, seed: int = 0) -> CompressedModel:
+def build(tiny_llama_dir, cache_dir, spec: str, seed: int = 0) -> ModelHandle:
     dense = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, cache_dir, device="cpu")
-    return CompressedModel(dense, parse_variant(spec).with_seed(seed, show=False), random_calibration)
+    return built_variant(dense, parse_variant(spec).with_seed(seed, show=False), random_calibration)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_method_puts_the_compression_in_the_weights(spec, tiny_llama_dir, tmp_pa
     with torch.no_grad():
         logits = model(ids).logits
     assert torch.isfinite(logits).all()
-    assert handle.manifest["verification"]["probe_change"] > 0
+    assert handle.weights.manifest["verification"]["probe_change"] > 0
 
 
 @pytest.mark.parametrize("spec", ["gptq-w4", "wanda-50"])

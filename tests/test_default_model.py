@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from compressed_trust.compressors.spec import DENSE, parse_variant
-from compressed_trust.compressors.store import CompressedModel
+from compressed_trust.compressors.store import VariantStore, built_variant
 from compressed_trust.fixtures.engine import Engine
 from compressed_trust.fixtures.requests import GenerationRequest
 from compressed_trust.fixtures.hf_engine import HfBackend
@@ -64,9 +66,9 @@ def test_few_shot_outputs_agree_with_and_without_a_shared_prefix(smollm2):
 
 
 def test_an_8bit_variant_is_built_verified_and_still_answers(smollm2):
-    variant = CompressedModel(smollm2, parse_variant("rtn-w8"), lambda seed: pytest.fail("RTN takes no calibration"))
-    assert variant.group == 64  # SmolLM2's 576 input columns: 128 does not divide them
-    figures = variant.manifest["verification"]
+    variant = built_variant(smollm2, parse_variant("rtn-w8"), lambda seed: pytest.fail("RTN takes no calibration"))
+    assert variant.weights.group == 64  # SmolLM2's 576 input columns: 128 does not divide them
+    figures = VariantStore.manifest(Path(variant.source[0]))["verification"]  # built, stored, its path returned
     assert figures["layers"] == 210 and figures["max_distinct_values_per_group"] <= 256
     engine = Engine(variant, progress_file=None)
     [[answer]] = engine.generate([GenerationRequest(

@@ -12,8 +12,6 @@ import pytest
 
 from compressed_trust.fixtures.options import default_cache_dir
 
-PLUGINS = 'pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n'
-
 # A throwaway test that prints what the run was configured with.
 SHOW_OPTIONS = """
 import json
@@ -29,7 +27,7 @@ def test_show(trust_options):
 
 @pytest.fixture
 def project(pytester):
-    pytester.makeconftest(PLUGINS)
+    """A project with one test; the suite's plugins come as installed (the entry point)."""
     pytester.makepyfile(test_show=SHOW_OPTIONS)
     return pytester
 

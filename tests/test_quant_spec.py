@@ -8,8 +8,6 @@ from hypothesis import example, given, strategies as st
 
 from compressed_trust.compressors.spec import DENSE, choose_group, parse_variant, parse_variants
 
-PLUGINS = 'pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n'
-
 
 @pytest.mark.parametrize("text, id, fields", [
     ("none", "none", {"method": None}),
@@ -110,7 +108,6 @@ def test_a_group_that_divides_nothing_names_the_widths():
 
 @pytest.fixture
 def project(pytester):
-    pytester.makeconftest(PLUGINS)
     pytester.makepyfile(test_ids="def test_drop(compressed_variant):\n    pass\n")
     return pytester
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from compressed_trust.compressors.spec import parse_variant
-from compressed_trust.compressors.store import RELOAD_TOLERANCE, CheckpointModel, CompressedModel, CompressionError
+from compressed_trust.compressors.store import RELOAD_TOLERANCE, BuiltVariant, checkpoint_variant
+from compressed_trust.fixtures.models import ModelLoadError
 from compressed_trust.compressors.verify import VerificationError
 from compressed_trust.fixtures.registry import parse_model_spec
 from tests.test_compressors import build
@@ -21,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _forbid_builds(monkeypatch):
-    def no_build(self, entry):
+    def no_build(self, staging, make_room):
         raise AssertionError(f"{self.variant.id} was rebuilt")
 
-    monkeypatch.setattr(CompressedModel, "_build", no_build)
+    monkeypatch.setattr(BuiltVariant, "_build", no_build)
 
 
 def test_a_second_request_is_a_hit(tiny_llama_dir, tmp_path, monkeypatch):
@@ -50,9 +51,9 @@ def test_the_manifest_says_what_was_built(tiny_llama_dir, tmp_path):
     manifest = json.loads((Path(handle.source[0]) / "manifest.json").read_text())
     assert manifest["variant"] == "gptq-w3-g16" and manifest["group"] == 16
     assert manifest["recipe"]["seed"] == 2 and manifest["recipe"]["bits"] == 3
-    assert manifest["recipe"]["model"] == handle.dense.fingerprint
+    assert manifest["recipe"]["model"] == handle.weights.dense.fingerprint
     assert manifest["calibration"] == {"source": "random-2", "samples": 8, "tokens_per_sample": 32,
-                                       "fingerprint": handle.calibration.fingerprint}
+                                       "fingerprint": handle.weights.calibration.fingerprint}
     assert manifest["verification"]["max_distinct_values_per_group"] <= 8
     assert {"model.safetensors", "config.json", "tokenizer.json"} <= set(manifest["files"])
     # Loading verifies again and keeps what it found: the figures of the build, unchanged since
@@ -75,7 +76,7 @@ def test_a_damaged_entry_is_rebuilt_not_used(damage, tiny_llama_dir, tmp_path):
     again = build(tiny_llama_dir, tmp_path, "wanda-50")
     with pytest.warns(UserWarning, match="is damaged .*; rebuilding it"):
         assert Path(again.source[0]) == entry
-    assert again.damage(entry) is None
+    assert again.weights.store.damage(entry) is None
     again.model  # loads and verifies the rebuilt weights
 
 
@@ -83,14 +84,14 @@ _BUILDER = textwrap.dedent("""
     import sys
     import time
     from pathlib import Path
-    from compressed_trust.compressors.store import CompressedModel
+    from compressed_trust.compressors.store import BuiltVariant
     from tests.test_compressors import build
 
-    original = CompressedModel._build
-    def announced(self, entry):
+    original = BuiltVariant._build
+    def announced(self, staging, make_room):
         print("BUILT", flush=True)
-        original(self, entry)
-    CompressedModel._build = announced
+        return original(self, staging, make_room)
+    BuiltVariant._build = announced
     Path(sys.argv[3]).touch()
     while len(list(Path(sys.argv[3]).parent.glob("ready-*"))) < 2:  # start building together
         time.sleep(0.01)
@@ -111,7 +112,6 @@ def test_two_processes_build_once(tiny_llama_dir, tmp_path):
 def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llama_dir, tmp_path):
     """Through pytest: self-generated calibration, one build per variant, the preflight verification
     test, and the provenance every trust result carries."""
-    pytester.makeconftest('pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]\n')
     pytester.makepyfile(test_built=textwrap.dedent("""
         from trust_tests.test_preflight import test_variant_is_compressed, verified_variant
 
@@ -148,11 +148,12 @@ def test_the_session_builds_verifies_and_stamps_each_variant(pytester, tiny_llam
 def test_a_checkpoint_variant_must_differ_from_dense(tiny_llama_dir, tmp_path):
     built = build(tiny_llama_dir, tmp_path, "magnitude-50")
     folder = built.source[0]
-    checkpoint = CheckpointModel(parse_model_spec(folder), parse_variant(folder), built.dense)
+    checkpoint = checkpoint_variant(parse_model_spec(folder), parse_variant(folder), built.weights.dense)
     assert checkpoint.model is not None
     assert checkpoint.provenance()["checkpoint"] == folder
     assert checkpoint.verification["probe_change"] > 0  # a checkpoint shows only its outputs
-    dense_again = CheckpointModel(parse_model_spec(str(tiny_llama_dir)), parse_variant(str(tiny_llama_dir)), built.dense)
+    dense_again = checkpoint_variant(parse_model_spec(str(tiny_llama_dir)), parse_variant(str(tiny_llama_dir)),
+                                     built.weights.dense)
     with pytest.raises(VerificationError, match="outputs on the probe text are those of the dense model"):
         dense_again.model
 
@@ -162,6 +163,6 @@ def test_an_unloadable_checkpoint_is_a_clear_error(tiny_llama_dir, tmp_path):
     folder.mkdir()
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
         (folder / name).write_bytes((tiny_llama_dir / name).read_bytes())
-    dense = build(tiny_llama_dir, tmp_path, "rtn-w8").dense
-    with pytest.raises(CompressionError, match=f"cannot load the checkpoint {folder}"):
-        CheckpointModel(parse_model_spec(str(folder)), parse_variant(str(folder)), dense).model
+    dense = build(tiny_llama_dir, tmp_path, "rtn-w8").weights.dense
+    with pytest.raises(ModelLoadError, match=f"cannot load the checkpoint {folder}: OSError"):
+        checkpoint_variant(parse_model_spec(str(folder)), parse_variant(str(folder)), dense).model

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import collections
 
-PLUGINS = '''
+# A conftest that logs every weights load with its process id.
+LOAD_RECORDER = '''
 import os
 import transformers
 
-pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session"]
 _load = transformers.AutoModelForCausalLM.from_pretrained.__func__
 
 def _recorded(cls, *args, **kwargs):
@@ -44,7 +44,7 @@ def test_baseline_engine(baseline_engine, i):
 def test_workers_load_once_and_share_the_cache(pytester, tiny_llama_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LOAD_LOG", str(tmp_path / "loads"))
     monkeypatch.setenv("OUTPUT_LOG", str(tmp_path / "outputs"))
-    pytester.makeconftest(PLUGINS)
+    pytester.makeconftest(LOAD_RECORDER)
     pytester.makepyfile(test_cached=TESTS)
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", f"--model={tiny_llama_dir}",
                                            "--trust-device", "cpu", f"--trust-cache={tmp_path / 'cache'}")
