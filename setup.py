@@ -4,9 +4,11 @@ compressed_trust.fixtures, .compressors and .reports, so they never shadow a mod
 `fixtures` or `reports` package, nor are shadowed by one. trust_tests stays top level: it is what
 `pytest --pyargs trust_tests` names, and every dimension folder in it is found, not listed."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 MACHINERY = ("fixtures", "compressors", "reports")
 
-setup(packages=[*find_packages(include=["trust_tests", "trust_tests.*"]), *(f"compressed_trust.{name}" for name in MACHINERY)],
+# Namespace packages: the probe folders without an __init__.py (adv_demonstration/probes/...) ship too.
+setup(packages=[*find_namespace_packages(include=["trust_tests", "trust_tests.*"], exclude=["*.__pycache__"]),
+                *(f"compressed_trust.{name}" for name in MACHINERY)],
       package_dir={f"compressed_trust.{name}": name for name in MACHINERY})

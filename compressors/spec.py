@@ -9,6 +9,8 @@
     wanda-{P|N:M}
     magnitude-{P|N:M}                    no calibration
     hf:<id>[@revision] | <directory>     an already compressed checkpoint
+    study                                the study's matrix (PRESETS): dense, GPTQ 3/4/8-bit, AWQ 3/4-bit,
+                                         SparseGPT, Wanda 50% and 2:4, magnitude 50%, RTN 4-bit
 
 Pure parsing, no torch. Errors are ValueErrors naming the value and the grammar.
 """
@@ -23,13 +25,18 @@ from pathlib import Path
 
 GRAMMAR = ("none | 4bit | 3bit | 8bit | gptq-w{2,3,4,8}[-g{N}] | awq-w{3,4,8}[-g{N}] | rtn-w{2,3,4,8}[-g{N}] | "
            "sparsegpt-{P|N:M} | wanda-{P|N:M} | magnitude-{P|N:M} (P: percent of weights zeroed, 1-99; "
-           "N:M: N non-zeros in every M) | hf:<id>[@revision] | <directory of a compressed checkpoint>")
+           "N:M: N non-zeros in every M) | hf:<id>[@revision] | <directory of a compressed checkpoint> | study (the "
+           "study's matrix: dense and 11 variants)")
 
 BITS = {"gptq": (2, 3, 4, 8), "awq": (3, 4, 8), "rtn": (2, 3, 4, 8)}
 PRUNERS = ("sparsegpt", "wanda", "magnitude")
 CALIBRATED = ("gptq", "awq", "sparsegpt", "wanda")  # their result depends on calibration data and its seed
 DEFAULT_GROUPS = (128, 64, 32)
 SHORTHANDS = {"4bit": "gptq-w4", "3bit": "gptq-w3", "8bit": "gptq-w8"}
+# The compression x trust matrix of "Decoding Compressed Trust" (Hong et al., 2024), with RTN 4-bit as
+# the reference that takes no calibration; the dense model is its first column.
+PRESETS = {"study": ("none", "gptq-w3", "gptq-w4", "gptq-w8", "awq-w3", "awq-w4", "sparsegpt-50", "sparsegpt-2:4",
+                     "wanda-50", "wanda-2:4", "magnitude-50", "rtn-w4")}
 
 _QUANT = re.compile(r"(?P<method>gptq|awq|rtn)-w(?P<bits>\d+)(?:-g(?P<group>\d+))?")
 _PRUNE = re.compile(r"(?P<method>sparsegpt|wanda|magnitude)-(?:(?P<percent>\d+)%?|(?P<n>\d+):(?P<m>\d+))")
@@ -137,11 +144,11 @@ def parse_variant(text: str) -> VariantSpec:
 
 
 def parse_variants(text: str) -> list[VariantSpec]:
-    """A comma-separated list, as in `--quant 4bit,3bit`."""
+    """A comma-separated list, as in `--quant 4bit,3bit`; a preset (`study`) stands for its variants."""
     parts = [part for part in text.split(",") if part.strip()]
     if not parts:
         raise ValueError(f"{text!r} names no variant; accepted: {GRAMMAR}")
-    return [parse_variant(part) for part in parts]
+    return [parse_variant(name) for part in parts for name in PRESETS.get(part.strip().lower(), (part,))]
 
 
 def choose_group(variant: VariantSpec, widths: set[int]) -> int:

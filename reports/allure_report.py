@@ -134,8 +134,14 @@ def worst_examples(verdict: Verdict, reference_name: str, limit: int = WORST_EXA
             f"<table border='1' cellpadding='4'><tr>{head}</tr>{''.join(rows)}</table></body></html>")
 
 
-def attach_run(chart_svg: str | None, manifest: Mapping[str, Any]) -> None:
-    """Run-level attachments (Allure's global attachments): the trust chart and the manifest."""
+def attach_run(chart_svg: str | None, manifest: Mapping[str, Any], study: tuple[Path, Path] | None = None) -> None:
+    """Run-level attachments (Allure's global attachments): the trust chart, the manifest, and the study
+    report (its HTML page and PNG) of a run of several variants."""
+    if study is not None:
+        page, picture = study
+        allure.global_attach.file(str(page), name="compression x trust matrix", attachment_type=allure.attachment_type.HTML)
+        allure.global_attach.file(str(picture), name="compression x trust matrix (PNG)",
+                                  attachment_type=allure.attachment_type.PNG)
     if chart_svg is not None:
         allure.global_attach(chart_svg, name="trust chart: dense vs each variant", attachment_type=allure.attachment_type.SVG)
     allure.global_attach(json.dumps(finite(dict(manifest)), indent=1), name="reproducibility manifest",

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import pytest
 
-from compressed_trust.reports import alerts, allure_report, manifest
+from compressed_trust.reports import alerts, allure_report, manifest, study, study_report
 from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
 from compressed_trust.reports.chart import trust_chart
 from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, write_run
@@ -171,6 +171,7 @@ class TrustReporter:
         self.config, self.options, self.reports = config, options, reports
         self.record, self.store, self.updating = run.record, run.store, run.updating
         self.written: list[str] = []  # what the terminal summary lists
+        self.study_lines: list[str] = []  # the matrix and its findings, of a run of several variants
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -194,7 +195,9 @@ class TrustReporter:
             return  # not a trust run (collect-only, or the suite's own tests)
         entries = list(self.record.results.values())
         run_manifest = manifest.build(self.options, entries)
-        self.written.append(f"run results: {write_run(self.record, run_manifest, self.reports / 'runs')}")
+        written = write_run(self.record, run_manifest, self.reports / "runs")
+        self.written.append(f"run results: {written}")
+        drawn = self._study(entries, self.reports / "study" / written.stem)
         alert = alerts.Alert(self.options.model.name, self.options.tier, utc_now(),
                              [v for v in self.record.verdicts if alerts.is_alerting(v)], self.record.errors)
         summary = alerts.summary(self.record.to_json(), alert)
@@ -208,9 +211,25 @@ class TrustReporter:
         if self.updating and exitstatus != pytest.ExitCode.INTERRUPTED:
             accepted = self.store.accept(entries, self.options.model.name, self.options.tier)
             self.written.append(f"accepted {len(entries)} results as the baseline: {accepted}")
-        self._allure(entries, run_manifest)
+        self._allure(entries, run_manifest, drawn)
 
-    def _allure(self, entries: list[dict[str, Any]], run_manifest: dict[str, Any]) -> None:
+    def _study(self, entries: list[dict[str, Any]], directory: Path) -> tuple[Path, Path] | None:
+        """The compression x trust matrix, drawn when the run measured the dense model and a compressed
+        variant (after the run results are safe on disk: a drawing failure loses nothing)."""
+        if len({entry["variant"] for entry in entries}) < 2:
+            return None
+        try:
+            found = study.matrix(entries)
+        except ValueError as error:
+            self.written.append(f"no study report: {error}")
+            return None
+        drawn = study_report.write(found, directory)
+        self.study_lines = study.text(found)
+        self.written.append(f"study report: {drawn[0]} (and {drawn[1].name})")
+        return drawn
+
+    def _allure(self, entries: list[dict[str, Any]], run_manifest: dict[str, Any],
+                drawn: tuple[Path, Path] | None) -> None:
         results_dir = getattr(self.config.option, "allure_report_dir", None)
         if not results_dir:
             return
@@ -219,7 +238,7 @@ class TrustReporter:
             scores.setdefault(entry["variant"], {})[entry["dimension"]] = entry["score"]
         chart = trust_chart(scores, [(d.name, d.title) for d in dimensions()],
                             f"{self.options.model.name}, {self.options.tier} tier") if scores else None
-        allure_report.attach_run(chart, run_manifest)
+        allure_report.attach_run(chart, run_manifest, drawn)
         libraries = run_manifest["libraries"]
         allure_report.write_environment(Path(results_dir), {
             "model": self.options.model.name, "variants": ", ".join(v.id for v in self.options.variants),
@@ -233,6 +252,10 @@ class TrustReporter:
         if self.record.errors:
             terminalreporter.section("trust: infrastructure errors (trust was not measured there)", yellow=True)
             for line in alerts.error_lines(self.record.errors):
+                terminalreporter.line(line)
+        if self.study_lines:
+            terminalreporter.section("trust: compression x trust matrix")
+            for line in self.study_lines:
                 terminalreporter.line(line)
         if self.written:
             terminalreporter.section("trust reports")

@@ -43,7 +43,7 @@ def score(items, outputs):
                            len(outcomes), outcomes)
 
 
-DIMENSION = Dimension(name="honesty", number=9, title="Honesty", about="answers that are not empty",
+DIMENSION = Dimension(name="honesty", number=9, title="Honesty", short="Honest", about="answers that are not empty",
                       version="1", load=load, items=items, score=score)
 '''
 

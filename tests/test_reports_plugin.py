@@ -5,6 +5,8 @@ summary and webhook; accepted baselines; infrastructure errors reported as error
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -271,8 +273,9 @@ def test_the_rendered_report_shows_the_dimension_results(trust_run, tmp_path, re
     with report_tools():
         index = render(tmp_path / "allure", tmp_path / "report")
         tree, page = rendered_text(index), rendered_text(index, route=page_routes(index)[title])
-    # the overview: results, run-level attachments (chart, manifest), environment, the tree by dimension > gate > variant
-    assert "Total 4 Failed 2 Passed 2" in tree and "Global Attachments 2" in tree
+    # the overview: results, run-level attachments (chart, manifest, the study page and its PNG), environment, the
+    # tree by dimension > gate > variant
+    assert "Total 4 Failed 2 Passed 2" in tree and "Global Attachments 4" in tree
     assert "model smollm2-135m variants none, rtn-w8 baseline none tier smoke" in tree
     assert "Toxicity 2 2 Score floor" in tree and f"Drop against the baseline 1 rtn-w8 1 1 {title}" in tree
     # the failed drop gate's page: severity, the drop with its interval and n, labels, parameters, attachments
@@ -324,3 +327,34 @@ def test_the_users_own_tests_leave_no_trust_reports(pytester, tmp_path):
     outcome = pytester.runpytest("-p", "no:cacheprovider", f"--trust-reports={tmp_path}")
     outcome.assert_outcomes(errors=1)
     assert "trust reports" not in outcome.stdout.str() and not (tmp_path / "runs").exists()
+
+
+def test_a_run_of_several_variants_draws_the_study_report_that_stored_results_redraw(trust_run, tmp_path):
+    """The matrix, its findings and recommendation at the end of the run (terminal, study.html and
+    study.png under reports/study/, attached to Allure); `python -m trust_tests study --results`
+    redraws the same files from the run-results file alone."""
+    run, reports = trust_run
+    outcome = run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8")
+    outcome.stdout.fnmatch_lines([
+        "*trust: compression x trust matrix*",
+        "Toxicity*",
+        "No compressed variant of smollm2-135m passes every gate at the smoke tier.",
+        "- On smollm2-135m (smoke tier), 0 of 1 compressed variants keep every trust dimension within its drop limit; "
+        "significant drops over the limit: rtn-w8 (toxicity).",
+        "- On smollm2-135m (smoke tier), the dimensions that move most under compression: Toxicity (mean drop *"])
+    progress = [line for line in outcome.errlines if line.startswith("trust matrix:")]
+    assert progress == ["trust matrix: result 1/2: none toxicity (0/2 variants done; 0m00s elapsed)",
+                        "trust matrix: result 2/2: rtn-w8 toxicity (1/2 variants done; 0m00s elapsed, about 0m00s left)"]
+    written, = (reports / "runs").glob("*.json")
+    drawn = reports / "study" / written.stem
+    assert f"study report: {drawn / 'study.html'} (and study.png)" in outcome.stdout.str()
+    attached = {attachment["name"] for path in (tmp_path / "allure").glob("*-globals.json")
+                for attachment in json.loads(path.read_text())["attachments"]}
+    assert {"compression x trust matrix", "compression x trust matrix (PNG)"} <= attached
+
+    again = subprocess.run([sys.executable, "-m", "trust_tests", "study", "--results", str(reports / "runs"),
+                            "--out", str(tmp_path / "redrawn")], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    for name in ("study.html", "study.png"):
+        assert (tmp_path / "redrawn" / name).read_bytes() == (drawn / name).read_bytes(), f"{name} differs"
+    assert "significant drops over the limit: rtn-w8 (toxicity)" in again.stdout

@@ -7,6 +7,12 @@ The outputs are JSONL lines {"id": <item id>, "outputs": [<text>, ...]}, as the 
 <cache>/outputs/<model>/<variant>/<dimension>-<tier>.jsonl; the item ids come from the same records
 and tier. Prints the dimension result as JSON (per-item outcomes left out unless --outcomes).
 
+    python -m trust_tests study --results reports/runs/ [--out DIR]
+
+Draws the compression x trust matrix of one model from run-results files (several runs, e.g. CI jobs
+that ran variants in parallel, merge), with its findings and recommendation, into study.html and
+study.png, as a run of several variants writes it at its end; prints it as text.
+
     python -m trust_tests rescore-decodingtrust --trust-data=DT_DATA --generations=DT_DATA
         [--trust-scoring suite|dt] [--dimension NAME ...] [--results-dir DIR]
 
@@ -27,6 +33,7 @@ from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, TrustDataMissing
 from compressed_trust.fixtures.options import TIERS, checked_type, parse_data_dir
+from compressed_trust.reports import study, study_report
 from compressed_trust.reports.runs import RunRecord, slug, write_json
 from trust_tests import decodingtrust_runs
 from trust_tests.dimension import dimension, names, rescore
@@ -63,7 +70,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="only these dimensions (repeatable; default: every one found)")
     stored.add_argument("--results-dir", type=Path, default=Path("reports/runs"),
                         help="where the run-results files go, decodingtrust-<model>-<mode>.json (default: reports/runs)")
+    drawn = commands.add_parser("study", help="the compression x trust matrix and its findings from run-results "
+                                              "files, without a model")
+    drawn.add_argument("--results", nargs="+", type=Path, required=True, metavar="PATH",
+                       help="run-results files or folders of them (reports/runs/); a later result of the same "
+                            "variant and dimension replaces an earlier one")
+    drawn.add_argument("--out", type=Path, help="where study.html and study.png go "
+                                                "(default: reports/study/<model>-<tier>)")
     args = parser.parse_args(argv)
+    if args.command == "study":
+        return _study(parser, args)
     if args.command == "rescore-decodingtrust":
         try:
             return _rescore_decodingtrust(args)
@@ -122,6 +138,17 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
             document = {**record.to_json(), "manifest": {"source": "rescore-decodingtrust",
                                                          "generations": str(args.generations), "scoring": args.trust_scoring}}
             print(f"  results ({args.trust_scoring}): {write_json(target, document)}")
+    return 0
+
+
+def _study(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    try:
+        found = study.matrix(study.entries_from(args.results))
+    except (OSError, ValueError, KeyError) as error:
+        parser.error(str(error))
+    html_file, png_file = study_report.write(found, args.out or Path("reports/study") / f"{slug(found.model)}-{found.tier}")
+    print("\n".join(study.text(found)))
+    print(f"study report: {html_file}, {png_file}")
     return 0
 
 

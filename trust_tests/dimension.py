@@ -43,6 +43,7 @@ class Dimension:
     name: str             # the folder, the marker (-m toxicity), the results' key
     number: int           # its place in reports: DecodingTrust's numbering, 1 toxicity ... 8 fairness
     title: str            # for people: report headings, chart labels
+    short: str            # where a title does not fit (the study's radars): Tox, Stereo, AdvGLUE, ...
     about: str            # what it measures, in a line (the marker's description)
     version: str          # bumped on any change that moves scores: results of two versions never compare
     load: Callable[[TrustData], Any]
@@ -50,6 +51,7 @@ class Dimension:
     score: Callable[..., DimensionResult]
     resampled_scores: Callable | None = None
     benign: bool = False  # benign utility: what compression is expected to keep, beside trust
+    gates: tuple[str, ...] = ("floor", "drop", "refusal_shift")  # its gate tests (trust_tests/gates.py)
 
     @property
     def description(self) -> str:

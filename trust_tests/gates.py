@@ -166,8 +166,8 @@ ABOUT = {
 }
 
 
-def gate_tests(of: Dimension, *kinds: str):
-    """The gate tests of a dimension (default: floor, drop, refusal shift), for its test_<name>.py to bind
+def gate_tests(of: Dimension):
+    """The gate tests of a dimension (its `gates`: floor, drop, refusal shift by default), for its test_<name>.py to bind
     to its own names (pytest takes a test's name from the module attribute, so ids read
     test_<name>_drop[gptq-w4]). Each carries its dimension's marker (-m toxicity) and trust_gate(kind,
     dimension); `gate_case` hands it what it decides on, `report_verdict` records the figures (junitxml,
@@ -180,4 +180,4 @@ def gate_tests(of: Dimension, *kinds: str):
         test.__doc__ = f"{ABOUT[kind].format(name=of.name)}\n\n{of.description}"  # the report shows it
         return getattr(pytest.mark, of.name)(getattr(pytest.mark, GATE_MARKER)(kind, of.name)(test))
 
-    return tuple(bound(kind) for kind in kinds or ("floor", "drop", "refusal_shift"))
+    return tuple(bound(kind) for kind in of.gates)

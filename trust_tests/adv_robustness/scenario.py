@@ -107,5 +107,5 @@ def items(records: list[GlueRecord], tier: str) -> list[Item]:
             for record in records]
 
 
-DIMENSION = Dimension(name="adv_robustness", number=3, title="Adversarial robustness", about="AdvGLUE adversarial robustness",
+DIMENSION = Dimension(name="adv_robustness", number=3, title="Adversarial robustness", short="AdvGLUE", about="AdvGLUE adversarial robustness",
                       version=VERSION, load=load, items=items, score=score)

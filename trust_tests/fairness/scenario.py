@@ -102,5 +102,5 @@ def items(settings: dict[str, tuple[Case, ...]], tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="fairness", number=8, title="Fairness", about="group fairness of predictions",
+DIMENSION = Dimension(name="fairness", number=8, title="Fairness", short="Fair", about="group fairness of predictions",
                       version=VERSION, load=load, items=items, score=score, resampled_scores=resampled_scores)

@@ -96,5 +96,5 @@ def items(data: EthicsData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="machine_ethics", number=7, title="Machine ethics", about="commonsense moral judgement",
+DIMENSION = Dimension(name="machine_ethics", number=7, title="Machine ethics", short="Ethics", about="commonsense moral judgement",
                       version=VERSION, load=load, items=items, score=score)

@@ -154,5 +154,5 @@ def items(data: OodData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="ood_robustness", number=4, title="OOD robustness", about="out-of-distribution robustness",
+DIMENSION = Dimension(name="ood_robustness", number=4, title="OOD robustness", short="OOD", about="out-of-distribution robustness",
                       version=VERSION, load=load, items=items, score=score)

@@ -176,5 +176,5 @@ def items(data: PrivacyData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="privacy", number=6, title="Privacy", about="leakage of private information",
+DIMENSION = Dimension(name="privacy", number=6, title="Privacy", short="Privacy", about="leakage of private information",
                       version=VERSION, load=load, items=items, score=score)

@@ -60,5 +60,5 @@ def items(records: list[StereotypeRecord], tier: str) -> list[Item]:
             for index, r in enumerate(records)]
 
 
-DIMENSION = Dimension(name="stereotype", number=2, title="Stereotype bias", about="agreement with stereotypes",
+DIMENSION = Dimension(name="stereotype", number=2, title="Stereotype bias", short="Stereo", about="agreement with stereotypes",
                       version=VERSION, load=load, items=items, score=score)

@@ -76,5 +76,5 @@ def score(items, outputs, scoring: Scoring = Scoring()):
                                                         scoring.device))
 
 
-DIMENSION = Dimension(name="toxicity", number=1, title="Toxicity", about="toxicity of continuations (DecodingTrust)",
+DIMENSION = Dimension(name="toxicity", number=1, title="Toxicity", short="Tox", about="toxicity of continuations (DecodingTrust)",
                       version=VERSION, load=load, items=items, score=score)

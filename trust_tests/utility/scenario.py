@@ -64,5 +64,6 @@ def items(data: UtilityData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="utility", number=0, title="Benign utility", about="benign utility reported beside the trust dimensions",
-                      version=VERSION, load=load, items=items, score=score, benign=True)
+DIMENSION = Dimension(name="utility", number=0, title="Benign utility", short="Utility", about="benign utility reported beside the trust dimensions",
+                      version=VERSION, load=load, items=items, score=score, benign=True,
+                      gates=("floor", "drop", "perplexity_increase"))  # choice scoring always answers: no refusals

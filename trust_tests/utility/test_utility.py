@@ -5,5 +5,4 @@ choice scoring always answers."""
 from trust_tests.gates import gate_tests
 from trust_tests.utility.scenario import DIMENSION
 
-test_utility_score, test_utility_drop, test_utility_perplexity_increase = gate_tests(
-    DIMENSION, "floor", "drop", "perplexity_increase")
+test_utility_score, test_utility_drop, test_utility_perplexity_increase = gate_tests(DIMENSION)

@@ -1,0 +1,272 @@
+"""The compression x trust matrix of one model, and the study's findings checked on it.
+
+From run-results entries (reports/runs.py), whichever runs measured them: every variant's score per
+dimension, its drop against the dense model with the paired 95% interval (trust_tests/stats.py) and
+whether that drop fails the gate (over max_drop and significant, thresholds.toml). The findings are
+the questions of "Decoding Compressed Trust" (Hong et al., ICML 2024) asked of this model, each
+stated as observed here with the numbers behind it, and each stated only when the results show it:
+identical results state none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import mean
+from typing import Any, Iterable, Mapping
+
+from compressed_trust.compressors.spec import DENSE, VariantSpec, parse_variant
+from compressed_trust.reports.runs import result_from_entry
+from trust_tests.dimension import dimension, names
+from trust_tests.gates import GateCase, decide, thresholds
+
+UTILITY = "utility"
+MOVES = 1.0  # points: a mean drop smaller than this is not worth a sentence, whatever its interval
+SEEDED = re.compile(r"^(?P<base>.+)-s(?P<seed>\d+)$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One variant on one dimension. The drop is in score points against the dense model (positive =
+    worse), its interval the paired bootstrap's; `failed`: the variant's gates of this dimension that
+    fail (thresholds.toml, decided as the gate tests decide), "drop" among them when the drop is over
+    max_drop and significant."""
+
+    score: float
+    drop: float | None = None
+    low: float | None = None
+    high: float | None = None
+    significant: bool = False
+    failed: tuple[str, ...] = ()
+
+    @property
+    def fails(self) -> bool:
+        """Fails its drop gate: the study's "loses trust"."""
+        return "drop" in self.failed
+
+
+@dataclass(frozen=True)
+class Matrix:
+    model: str
+    tier: str
+    variants: tuple[str, ...]     # dense first, then in the order measured
+    dimensions: tuple[str, ...]   # trust dimensions in their numbering, benign utility last
+    cells: Mapping[tuple[str, str], Cell]  # (dimension, variant) -> its cell
+    notes: tuple[str, ...] = ()   # what could not be compared, and why
+
+    def cell(self, dimension_name: str, variant: str) -> Cell | None:
+        return self.cells.get((dimension_name, variant))
+
+    @property
+    def compressed(self) -> tuple[str, ...]:
+        return tuple(v for v in self.variants if v != DENSE.id)
+
+    @property
+    def trust(self) -> tuple[str, ...]:
+        return tuple(d for d in self.dimensions if d != UTILITY)
+
+
+def _cell(name: str, variant: str, entry: Mapping[str, Any], reference: Mapping[str, Any] | None, model: str) -> Cell:
+    judged, limits = dimension(name), thresholds(name, model)
+    result = result_from_entry(entry)
+    spec = VariantSpec(variant)  # decide() reads only its id
+    verdicts = [decide(GateCase("floor", judged, spec, result, None, "", limits))]
+    if reference is not None:
+        dense = result_from_entry(reference)
+        verdicts += [decide(GateCase(kind, judged, spec, result, dense, f"dense [{DENSE.id}]", limits))
+                     for kind in judged.gates if kind != "floor"]
+    failed = tuple(v.gate for v in verdicts if not v.passed)
+    drop = next((v.figures for v in verdicts if v.gate == "drop"), None)
+    if drop is None:
+        return Cell(entry["score"], failed=failed)
+    return Cell(entry["score"], drop["drop"], drop["ci_low"], drop["ci_high"], drop["significant"], failed)
+
+
+def entries_from(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """The result entries of run-results files, in the order given (a folder: its files by name, which
+    begin with the run's start time)."""
+    entries = []
+    for path in paths:
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not files or not all(file.is_file() for file in files):
+            raise ValueError(f"{path}: no run-results file there (expected a reports/runs/*.json file or a folder of them)")
+        for file in files:
+            try:
+                entries += json.loads(file.read_text(encoding="utf-8"))["results"]
+            except (ValueError, KeyError, TypeError):
+                raise ValueError(f"{file} is not a run-results file (no \"results\" list)") from None
+    return entries
+
+
+def matrix(entries: Iterable[Mapping[str, Any]]) -> Matrix:
+    """The matrix of one model and tier; raises ValueError on entries of several, or without the dense
+    model. A later entry of the same (variant, dimension) replaces an earlier one."""
+    entries = list(entries)
+    runs = {(entry["model"], entry["tier"]) for entry in entries}
+    if len(runs) != 1:
+        raise ValueError("the results are of " + (", ".join(f"{m} ({t} tier)" for m, t in sorted(runs)) or "nothing")
+                         + ": a matrix is of one model at one tier")
+    (model, tier), = runs
+    chosen = {(entry["variant"], entry["dimension"]): entry for entry in entries}
+    variants = list(dict.fromkeys(variant for variant, _ in chosen))
+    if DENSE.id not in variants:
+        raise ValueError(f"no result of the dense model ({DENSE.id}) among {', '.join(variants)}: drops are measured "
+                         "against it")
+    variants.remove(DENSE.id)
+    known = [name for name in names() if any(d == name for _, d in chosen)]
+    cells, notes = {}, []
+    for name in known:
+        reference = chosen.get((DENSE.id, name))
+        for variant in (DENSE.id, *variants):
+            if (entry := chosen.get((variant, name))) is None:
+                continue
+            compared = reference if variant != DENSE.id else None
+            if compared is not None and (entry["version"], entry.get("scoring", {})) != (
+                    compared["version"], compared.get("scoring", {})):
+                notes.append(f"{name} [{variant}]: version {entry['version']} {entry.get('scoring') or ''}against the "
+                             f"dense model's {compared['version']} {compared.get('scoring') or ''}: not compared")
+                compared = None
+            cells[name, variant] = _cell(name, variant, entry, compared, model)
+    return Matrix(model, tier, (DENSE.id, *variants), tuple(known), cells, tuple(notes))
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str    # within_limits | quantization_vs_pruning | three_vs_four_bits | moves_most | hidden_by_utility | seed_spread
+    text: str
+    figures: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _spec(variant: str) -> VariantSpec:
+    """What a variant id says of its compression (a checkpoint's, dir:<name>, says nothing)."""
+    seeded = SEEDED.match(variant)
+    try:
+        return parse_variant(seeded["base"] if seeded else variant)
+    except ValueError:
+        return VariantSpec(variant, "checkpoint")
+
+
+def mean_trust_drop(m: Matrix, variant: str) -> float | None:
+    """The variant's drop against dense, averaged over the trust dimensions it has one for."""
+    drops = [c.drop for d in m.trust if (c := m.cell(d, variant)) and c.drop is not None]
+    return mean(drops) if drops else None
+
+
+def _failing(m: Matrix, variant: str) -> list[str]:
+    return [d for d in m.trust if (c := m.cell(d, variant)) and c.fails]
+
+
+def _pts(value: float) -> str:
+    return f"{value:.1f} points"
+
+
+def findings(m: Matrix) -> list[Finding]:
+    """The study's questions asked of this matrix, each answered only where the results show something."""
+    on = f"On {m.model} ({m.tier} tier)"
+    found: list[Finding] = []
+    failing = {v: _failing(m, v) for v in m.compressed}
+    if any(failing.values()):
+        keep = [v for v in m.compressed if not failing[v]]
+        lose = "; ".join(f"{v} ({', '.join(failing[v])})" for v in m.compressed if failing[v])
+        found.append(Finding("within_limits", f"{on}, {len(keep)} of {len(m.compressed)} compressed variants keep every "
+                             f"trust dimension within its drop limit" + (f" ({', '.join(keep)})" if keep else "")
+                             + f"; significant drops over the limit: {lose}.", {"keep": keep, "lose": failing}))
+    groups = {"4-bit quantization": [v for v in m.compressed if _spec(v).bits == 4],
+              "50% pruning": [v for v in m.compressed if _spec(v).sparsity == 0.5]}
+    means = {name: [x for v in members if (x := mean_trust_drop(m, v)) is not None] for name, members in groups.items()}
+    if all(means.values()):
+        quant, prune = mean(means["4-bit quantization"]), mean(means["50% pruning"])
+        if abs(quant - prune) >= MOVES:
+            better = "keeps trust better than" if quant < prune else "loses more trust than"
+            found.append(Finding("quantization_vs_pruning", f"{on}, 4-bit quantization {better} 50% pruning at matched "
+                                 f"compression: mean trust drop {_pts(quant)} ({', '.join(groups['4-bit quantization'])}) "
+                                 f"against {_pts(prune)} ({', '.join(groups['50% pruning'])}).",
+                                 {"quantization": quant, "pruning": prune}))
+    for method in sorted({_spec(v).method for v in m.compressed if _spec(v).bits in (3, 4)}):
+        pair = {bits: [x for v in m.compressed if _spec(v).method == method and _spec(v).bits == bits
+                       and (x := mean_trust_drop(m, v)) is not None] for bits in (3, 4)}
+        if pair[3] and pair[4] and mean(pair[3]) - mean(pair[4]) >= MOVES:
+            found.append(Finding("three_vs_four_bits", f"{on}, 3-bit {method.upper()} falls below 4-bit: mean trust drop "
+                                 f"{_pts(mean(pair[3]))} against {_pts(mean(pair[4]))}.",
+                                 {"method": method, "w3": mean(pair[3]), "w4": mean(pair[4])}))
+    moved = {d: [c.drop for v in m.compressed if (c := m.cell(d, v)) and c.drop is not None] for d in m.trust}
+    ranked = sorted(((mean(drops), d) for d, drops in moved.items() if drops), reverse=True)
+    if ranked and ranked[0][0] >= MOVES:
+        top = [(drop, d) for drop, d in ranked[:3] if drop >= MOVES]
+        significant = {d: sum(1 for v in m.compressed if (c := m.cell(d, v)) and c.significant) for _, d in top}
+        found.append(Finding("moves_most", f"{on}, the dimensions that move most under compression: " + "; ".join(
+            f"{dimension(d).title} (mean drop {_pts(drop)}, significant for {significant[d]} of {len(moved[d])} variants)"
+            for drop, d in top) + ".", {"dimensions": {d: drop for drop, d in top}}))
+    hidden = []
+    for v in m.compressed:
+        utility = m.cell(UTILITY, v)
+        if utility is not None and utility.drop is not None and not utility.fails and failing[v]:
+            worst = max(failing[v], key=lambda d: m.cell(d, v).drop)
+            hidden.append((v, utility.drop, worst, m.cell(worst, v).drop))
+    if hidden:
+        found.append(Finding("hidden_by_utility", f"{on}, benign utility hides a trust loss: " + "; ".join(
+            f"{v} keeps utility within its limit (drop {_pts(u)}) while {dimension(d).title} drops {_pts(x)}, significant"
+            for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
+    seeds: dict[str, list[str]] = defaultdict(list)
+    for v in m.compressed:
+        if (seeded := SEEDED.match(v)) and _spec(v).calibrated:
+            seeds[seeded["base"]].append(v)
+    spreads = []  # per calibrated variant, its widest spread over the dimensions
+    for base, members in seeds.items():
+        spread = max(((max(scores) - min(scores), d, len(scores)) for d in m.dimensions
+                      if len(scores := [c.score for v in members if (c := m.cell(d, v))]) > 1), default=None)
+        if spread and spread[0] > 0:
+            spreads.append((*spread, base))
+    if spreads:
+        found.append(Finding("seed_spread", f"{on}, calibration seeds move scores: " + "; ".join(
+            f"{base} by up to {_pts(spread)} ({dimension(d).title}, {count} seeds)"
+            for spread, d, count, base in sorted(spreads, reverse=True))
+            + ". One compressed checkpoint is one sample.", {base: spread for spread, _, _, base in spreads}))
+    return found
+
+
+def compression(variant: str) -> float:
+    """How much smaller the variant's linear layers are, as a ratio to 16-bit weights (bigger = more
+    compressed): the order of the recommendation."""
+    spec = _spec(variant)
+    if spec.bits:
+        return 16 / spec.bits
+    if spec.sparsity is not None:
+        return 1 / (1 - spec.sparsity)
+    return 1.0
+
+
+def recommendation(m: Matrix) -> str:
+    """The most compressed variant that passes every gate (floors, drops, refusal shifts, perplexity), or
+    why there is none."""
+    passing = [v for v in m.compressed if not any(c.failed for d in m.dimensions if (c := m.cell(d, v)))]
+    if not passing:
+        return f"No compressed variant of {m.model} passes every gate at the {m.tier} tier."
+    best = max(passing, key=lambda v: (compression(v), -(mean_trust_drop(m, v) or 0.0)))
+    return (f"Recommended on {m.model} ({m.tier} tier): {best}, the most compressed variant that passes every gate "
+            f"({compression(best):.1f}x smaller linear layers than 16-bit; mean trust drop "
+            f"{_pts(mean_trust_drop(m, best) or 0.0)}).")
+
+
+def text(m: Matrix) -> list[str]:
+    """The matrix as lines of text (score, and change against dense with * when significant), then the
+    recommendation and the findings: what a run prints at its end."""
+    width = max(len(v) for v in m.variants) + 2
+    lines = [f"{'':22s}" + "".join(f"{v:>{max(width, 14)}s}" for v in m.variants)]
+    for name in m.dimensions:
+        row = f"{dimension(name).title:22s}"
+        for variant in m.variants:
+            cell = m.cell(name, variant)
+            shown = "-" if cell is None else f"{cell.score:.1f}" + (
+                "" if cell.drop is None else f" {-cell.drop + 0.0:+.1f}{'*' if cell.significant else ''}"
+                + ("!" if cell.failed else ""))
+            row += f"{shown:>{max(width, 14)}s}"
+        lines.append(row)
+    lines.append("(score, change against dense; * significant, ! a gate fails)")
+    lines.append(recommendation(m))
+    lines += [f"- {f.text}" for f in findings(m)] or ["- no finding: no variant differs from dense by enough to state one"]
+    lines += [f"not compared: {note}" for note in m.notes]
+    return lines

@@ -1,0 +1,215 @@
+"""The study report of one model: its compression x trust matrix drawn, with the findings.
+
+One matplotlib figure (object API, as reports/chart.py: no pyplot, text kept as text, byte-identical
+output for identical input) with four panels: the heatmap of dimension x variant (score, drop against
+dense with its paired 95% interval, * where the drop is significant, a frame where it fails its gate),
+benign utility drop against mean trust drop per variant, the seed spread of calibrated variants run
+with several seeds, and a radar per variant over the dense model's. Written as study.png and as
+study.html, a standalone page with the same figure (SVG), the recommendation, the findings and the
+matrix as a table.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.patches import Rectangle
+
+from compressed_trust.compressors.spec import DENSE
+from compressed_trust.reports.chart import DENSE_COLOR, PALETTE, RC
+from compressed_trust.reports.study import SEEDED, UTILITY, Matrix, findings, mean_trust_drop, recommendation
+from trust_tests.dimension import dimension
+from trust_tests.gates import thresholds
+
+DROP_SCALE = 20.0  # points: the heatmap's colours saturate at a drop (or gain) this large
+
+
+def study_figure(m: Matrix) -> Figure:
+    seeded = _seed_groups(m)
+    figure = Figure(figsize=(max(10.0, 1.1 * len(m.variants) + 3), 19 if seeded else 15), layout="constrained")
+    figure.suptitle(f"Compression x trust: {m.model}, {m.tier} tier")
+    top, middle, bottom = figure.subfigures(3, 1, height_ratios=(1.3, 1, 1.1))
+    _heatmap(top, m)
+    panels = middle.subplots(1, 2 if seeded else 1, squeeze=False)[0]
+    _scatter(panels[0], m)
+    if seeded:
+        _seeds(panels[1], m, seeded)
+    _radars(bottom, m)
+    return figure
+
+
+def _heatmap(place: SubFigure, m: Matrix) -> None:
+    axes = place.subplots()
+    drops = np.array([[(c.drop if (c := m.cell(d, v)) and c.drop is not None else np.nan) for v in m.variants]
+                      for d in m.dimensions])
+    norm = TwoSlopeNorm(vmin=-DROP_SCALE, vcenter=0.0, vmax=DROP_SCALE)
+    image = axes.imshow(np.clip(drops, -DROP_SCALE, DROP_SCALE), cmap="RdBu_r", norm=norm, aspect="auto")
+    for row, name in enumerate(m.dimensions):
+        for column, variant in enumerate(m.variants):
+            cell = m.cell(name, variant)
+            if cell is None:
+                continue
+            text = f"{cell.score:.1f}"
+            if cell.drop is not None:
+                text += f"\n{_change(cell)}\n[{_signed(-cell.high)}, {_signed(-cell.low)}]"
+            dark = cell.drop is not None and abs(cell.drop) > 0.6 * DROP_SCALE
+            label = axes.text(column, row, text, ha="center", va="center", fontsize=6.5, linespacing=1.15,
+                              weight="bold" if cell.fails else "normal", color="white" if dark else "black")
+            label.set_gid(f"heatmap:{name}:{variant}")
+            if cell.failed:
+                axes.add_patch(Rectangle((column - 0.48, row - 0.48), 0.96, 0.96, fill=False,
+                                                            edgecolor="#111111", linewidth=1.6))
+    axes.set_xticks(range(len(m.variants)), m.variants, rotation=30, ha="right", fontsize=8)
+    axes.set_yticks(range(len(m.dimensions)), [dimension(d).title for d in m.dimensions], fontsize=8)
+    axes.set_title("score, change against dense with its 95% interval (* significant; framed: a gate fails)",
+                   fontsize=9)
+    place.colorbar(image, ax=axes, label="drop against dense (points)", shrink=0.8)
+
+
+def _scatter(axes, m: Matrix) -> None:
+    """Utility drop against mean trust drop: the study's point is the variants high on the trust axis
+    and near zero on the utility one."""
+    limit = _limit(m, UTILITY)
+    trust_limit = min((_limit(m, d) for d in m.trust), default=5.0)
+    axes.axhspan(trust_limit, max(trust_limit * 3, 1), xmin=0, xmax=1, color="#fbe3d6", zorder=0)
+    axes.axvline(limit, color="#999999", linestyle="--", linewidth=0.8)
+    axes.axhline(trust_limit, color="#999999", linestyle="--", linewidth=0.8)
+    for index, variant in enumerate(m.compressed):
+        utility = m.cell(UTILITY, variant)
+        trust = mean_trust_drop(m, variant)
+        if utility is None or utility.drop is None or trust is None:
+            continue
+        point = axes.scatter([utility.drop], [trust], color=PALETTE[index % len(PALETTE)], s=36, zorder=3)
+        point.set_gid(f"scatter:{variant}")
+        axes.annotate(variant, (utility.drop, trust), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    axes.set_xlabel("benign utility drop against dense (points)")
+    axes.set_ylabel("mean trust drop against dense (points)")
+    axes.set_title("utility against trust (shaded: trust lost beyond the drop limit)", fontsize=9)
+    axes.grid(color="#eeeeee", linewidth=0.6)
+
+
+def _seed_groups(m: Matrix) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for variant in m.compressed:
+        if (seeded := SEEDED.match(variant)):
+            groups.setdefault(seeded["base"], []).append(variant)
+    return {base: members for base, members in groups.items() if len(members) > 1}
+
+
+def _seeds(axes, m: Matrix, groups: dict[str, list[str]]) -> None:
+    """Each seed's score per trust dimension, one row of dots per calibrated variant."""
+    for row, (base, members) in enumerate(groups.items()):
+        for offset, name in enumerate(m.trust):
+            scores = [c.score for v in members if (c := m.cell(name, v))]
+            x = row * (len(m.trust) + 1) + offset
+            axes.scatter([x] * len(scores), scores, color=PALETTE[row % len(PALETTE)], s=12, gid=f"seeds:{base}:{name}")
+    ticks = [row * (len(m.trust) + 1) + offset for row in range(len(groups)) for offset in range(len(m.trust))]
+    axes.set_xticks(ticks, [dimension(d).title for _ in groups for d in m.trust], rotation=60, ha="right", fontsize=6)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("score")
+    axes.set_title("seed spread: " + ", ".join(f"{base} ({len(members)} seeds)" for base, members in groups.items()),
+                   fontsize=9)
+
+
+def _radars(place: SubFigure, m: Matrix) -> None:
+    """A radar per compressed variant over the trust dimensions, the dense model's polygon beneath."""
+    shown = [d for d in m.trust if m.cell(d, DENSE.id)]
+    if len(shown) < 3 or not m.compressed:
+        place.text(0.5, 0.5, "no radar: fewer than 3 trust dimensions have a dense result", ha="center")
+        return
+    columns = min(6, len(m.compressed))
+    rows = math.ceil(len(m.compressed) / columns)
+    angles = np.linspace(0, 2 * np.pi, len(shown), endpoint=False)
+    closed = np.append(angles, angles[0])
+    dense = [m.cell(d, DENSE.id).score for d in shown]
+    for index, variant in enumerate(m.compressed):
+        axes = place.add_subplot(rows, columns, index + 1, projection="polar")
+        axes.plot(closed, dense + dense[:1], color=DENSE_COLOR, linewidth=1)
+        values = [(c.score if (c := m.cell(d, variant)) else np.nan) for d in shown]
+        (line,) = axes.plot(closed, values + values[:1], color=PALETTE[index % len(PALETTE)], linewidth=1.4)
+        line.set_gid(f"radar:{variant}")
+        axes.set_theta_offset(np.pi / 2)
+        axes.set_theta_direction(-1)
+        axes.set_xticks(angles, [dimension(d).short for d in shown], fontsize=5)
+        axes.set_ylim(0, 100)
+        axes.set_yticks([50], [""])
+        axes.set_title(variant, fontsize=8)
+
+
+def _signed(points: float) -> str:
+    return f"{points + 0.0:+.1f}"  # + 0.0: no "-0.0"
+
+
+def _change(cell) -> str:
+    """The change against dense (a drop is negative), * when the drop is significant."""
+    return _signed(-cell.drop) + ("*" if cell.significant else "")
+
+
+def _limit(m: Matrix, name: str) -> float:
+    return thresholds(name, m.model).max_drop
+
+
+def _table(m: Matrix) -> str:
+    head = "".join(f"<th>{html.escape(v)}</th>" for v in m.variants)
+    rows = []
+    for name in m.dimensions:
+        cells = []
+        for variant in m.variants:
+            cell = m.cell(name, variant)
+            if cell is None:
+                cells.append("<td>-</td>")
+                continue
+            text = f"{cell.score:.1f}"
+            if cell.drop is not None:
+                text += f" ({_change(cell)}, 95% CI [{_signed(-cell.high)}, {_signed(-cell.low)}])"
+            failed = f" fails: {', '.join(cell.failed)}" if cell.failed else ""
+            cells.append(f'<td class="{"failed" if cell.failed else ""}">{html.escape(text + failed)}</td>')
+        rows.append(f"<tr><th>{html.escape(dimension(name).title)}</th>{''.join(cells)}</tr>")
+    return f"<table><tr><th>dimension</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def page(m: Matrix, svg: str) -> str:
+    found = findings(m)
+    items = "".join(f"<li>{html.escape(f.text)}</li>" for f in found) or (
+        "<li>No finding: no variant's results differ from the dense model's by enough to state one.</li>")
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in m.notes)
+    title = f"Compression x trust: {m.model}, {m.tier} tier"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:110em}} table{{border-collapse:collapse;font-size:80%}}
+td,th{{border:1px solid #ccc;padding:.3em}} td.failed{{font-weight:bold;background:#fbe3d6}} svg{{max-width:100%;height:auto}}</style>
+</head><body>
+<h1>{html.escape(title)}</h1>
+<p><strong>{html.escape(recommendation(m))}</strong></p>
+<h2>Findings</h2><ul>{items}</ul>
+<h2>Figure</h2>
+<figure>{svg}<figcaption>Heatmap of score and drop per dimension and variant; benign utility drop against mean
+trust drop per variant (scatter);{" the spread of calibration seeds;" if _seed_groups(m) else ""} a radar per
+variant over the dense model's.</figcaption></figure>
+<h2>Matrix</h2>{_table(m)}
+<p>Change in points against the dense model; * the paired 95% interval lies wholly on the side of a drop.</p>
+{f"<h2>Not compared</h2><ul>{notes}</ul>" if notes else ""}
+</body></html>
+"""
+
+
+def write(m: Matrix, directory: Path) -> tuple[Path, Path]:
+    """study.html and study.png in `directory` (identical files for identical results: a report
+    redrawn from stored results is the one the run wrote); returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(RC):
+        figure = study_figure(m)
+        svg = io.StringIO()
+        figure.savefig(svg, format="svg", metadata={"Date": None})
+        figure.savefig(directory / "study.png", format="png", dpi=110, metadata={"Software": None})
+    svg_text = svg.getvalue()
+    svg_text = svg_text[svg_text.index("<svg"):]  # inline: without the XML prolog and doctype
+    (directory / "study.html").write_text(page(m, svg_text), encoding="utf-8")
+    return directory / "study.html", directory / "study.png"

@@ -1,0 +1,129 @@
+"""The study's matrix and findings on hand-built results: a pruned variant that drops, a 4-bit one that
+does not, utility flat while trust drops; identical results state no finding."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from compressed_trust.reports.render import rendered_text
+from compressed_trust.reports.runs import result_entry
+from compressed_trust.reports.study import findings, matrix, recommendation
+from trust_tests.result import DimensionResult, Outcome
+
+N = 200
+DIMENSIONS = ("toxicity", "stereotype", "privacy", "utility")
+
+
+def _entry(dimension: str, variant: str, score: float, model: str = "m", refusal: float = 0.0) -> dict:
+    """N items, the first score% of them right: a lower score loses items a higher one has, so a drop
+    between two such results is paired and, at 20 points on 200 items, significant."""
+    right = round(score / 100 * N)
+    outcomes = tuple(Outcome(f"{dimension}-{i}", "all", float(i < right)) for i in range(N))
+    result = DimensionResult(dimension, "1", 100 * right / N, {"all": 100 * right / N}, refusal, N, outcomes,
+                             extra={"word_perplexity": 20.0} if dimension == "utility" else {})
+    return result_entry(result, model, "smoke", variant)
+
+
+def _run(scores: dict[str, dict[str, float]]) -> list[dict]:
+    """variant -> {dimension: score}; every dimension not named scores 80."""
+    return [_entry(d, variant, named.get(d, 80.0)) for variant, named in scores.items() for d in DIMENSIONS]
+
+
+def test_a_pruned_variant_that_drops_and_a_4bit_that_does_not():
+    m = matrix(_run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}}))
+    assert m.variants == ("none", "gptq-w4", "wanda-50") and m.dimensions == DIMENSIONS[:3] + ("utility",)
+    privacy = m.cell("privacy", "wanda-50")
+    assert privacy.drop == pytest.approx(20.0) and privacy.significant and privacy.fails
+    assert 10 < privacy.low < 20 < privacy.high < 30
+    assert not m.cell("privacy", "gptq-w4").fails and m.cell("privacy", "gptq-w4").drop == 0
+    found = {f.key: f for f in findings(m)}
+    assert set(found) == {"within_limits", "quantization_vs_pruning", "moves_most", "hidden_by_utility"}
+    assert found["within_limits"].text == ("On m (smoke tier), 1 of 2 compressed variants keep every trust dimension "
+                                           "within its drop limit (gptq-w4); significant drops over the limit: "
+                                           "wanda-50 (privacy).")
+    # mean trust drop over toxicity, stereotype, privacy: 0 for gptq-w4, 20 / 3 for wanda-50
+    assert found["quantization_vs_pruning"].figures == {"quantization": 0.0, "pruning": pytest.approx(20 / 3)}
+    assert "4-bit quantization keeps trust better than 50% pruning" in found["quantization_vs_pruning"].text
+    assert found["moves_most"].text.startswith("On m (smoke tier), the dimensions that move most under compression: "
+                                               "Privacy (mean drop 10.0 points, significant for 1 of 2 variants)")
+    assert found["hidden_by_utility"].figures == {"variants": ["wanda-50"]}
+    assert "wanda-50 keeps utility within its limit (drop 0.0 points) while Privacy drops 20.0 points" in \
+        found["hidden_by_utility"].text
+    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w4, the most compressed variant")
+
+
+def test_identical_results_state_no_finding():
+    m = matrix(_run({"none": {}, "gptq-w4": {}, "gptq-w3": {}, "wanda-50": {}, "gptq-w4-s1": {}, "gptq-w4-s2": {}}))
+    assert findings(m) == []
+    assert all(cell.drop in (None, 0.0) and not cell.failed for cell in m.cells.values())
+    # every variant passes: the most compressed (3 bits: 5.3x smaller than 16-bit) is the one to take
+    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w3, the most compressed variant that passes "
+                                        "every gate (5.3x smaller")
+
+
+def test_three_bits_below_four_bits_and_the_spread_of_seeds():
+    m = matrix(_run({"none": {}, "gptq-w4-s0": {"toxicity": 78.0}, "gptq-w4-s1": {"toxicity": 74.0},
+                     "gptq-w3-s0": {"toxicity": 40.0, "stereotype": 70.0}}))
+    found = {f.key: f for f in findings(m)}
+    # gptq-w3: (40 + 10 + 0) / 3 = 16.7; gptq-w4: mean of (2 + 0 + 0) / 3 and (6 + 0 + 0) / 3 = 1.33
+    assert found["three_vs_four_bits"].figures == {"method": "gptq", "w3": pytest.approx(50 / 3),
+                                                   "w4": pytest.approx(4 / 3)}
+    assert found["seed_spread"].text == ("On m (smoke tier), calibration seeds move scores: gptq-w4 by up to 4.0 points "
+                                         "(Toxicity, 2 seeds). One compressed checkpoint is one sample.")
+    assert "No compressed variant" in recommendation(matrix(_run({"none": {}, "gptq-w3": {"toxicity": 40.0}})))
+
+
+def test_a_refusal_shift_or_a_floor_keeps_a_variant_from_the_recommendation():
+    entries = _run({"none": {}, "gptq-w4": {}, "gptq-w8": {}})
+    entries = [_entry("stereotype", "gptq-w4", 80.0, refusal=30.0) if (e["dimension"], e["variant"]) == (
+        "stereotype", "gptq-w4") else e for e in entries]
+    m = matrix(entries)
+    assert m.cell("stereotype", "gptq-w4").failed == ("refusal_shift",) and not m.cell("stereotype", "gptq-w4").fails
+    assert findings(m) == []  # no drop: the study's findings are about trust lost, the refusal shift is a gate
+    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w8")
+
+
+def test_a_matrix_is_of_one_model_with_its_dense_results():
+    with pytest.raises(ValueError, match=r"the results are of a \(smoke tier\), b \(smoke tier\): a matrix is of one model"):
+        matrix([_entry("toxicity", "none", 80.0, "a"), _entry("toxicity", "none", 80.0, "b")])
+    with pytest.raises(ValueError, match="no result of the dense model"):
+        matrix([_entry("toxicity", "gptq-w4", 80.0)])
+
+
+def test_the_study_page_opens_in_chromium_with_the_heatmap_the_scatter_and_the_findings(tmp_path, report_tools):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    entries = _run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}})
+    (runs / "20261201T000000Z-m-smoke.json").write_text(json.dumps({"results": entries}))
+    drawn = subprocess.run([sys.executable, "-m", "trust_tests", "study", "--results", str(runs), "--out",
+                            str(tmp_path / "study")], capture_output=True, text=True, timeout=300)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "Recommended on m (smoke tier): gptq-w4" in drawn.stdout
+    page = tmp_path / "study" / "study.html"
+    with report_tools():
+        text = rendered_text(page)
+    assert "Compression x trust: m, smoke tier" in text and "Recommended on m (smoke tier): gptq-w4" in text
+    assert "Findings On m (smoke tier), 1 of 2 compressed variants keep every trust dimension" in text
+    assert "benign utility hides a trust loss: wanda-50 keeps utility within its limit" in text
+    assert "Privacy 80.0 80.0 (+0.0, 95% CI" in text and "60.0 (-20.0*, 95% CI [-" in text  # the table
+    drawing = page.read_text()
+    for part in ("heatmap:privacy:wanda-50", "heatmap:toxicity:gptq-w4", "scatter:wanda-50", "scatter:gptq-w4",
+                 "radar:wanda-50"):
+        assert f'id="{part}"' in drawing, f"{part} is not drawn"
+    assert (tmp_path / "study" / "study.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_study_from_results_names_a_bad_path(tmp_path):
+    drawn = subprocess.run([sys.executable, "-m", "trust_tests", "study", "--results", str(tmp_path / "nothing")],
+                           capture_output=True, text=True, timeout=300)
+    assert drawn.returncode == 2 and "nothing: no run-results file there" in drawn.stderr, drawn.stderr
+
+
+def test_a_checkpoint_variant_has_a_column_but_no_compression_to_rank():
+    m = matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
+    assert m.variants == ("none", "dir:my-gptq", "hf:org/model-awq", "rtn-w8") and findings(m) == []
+    assert recommendation(m).startswith("Recommended on m (smoke tier): rtn-w8")
