@@ -203,7 +203,7 @@ def findings(m: Matrix) -> list[Finding]:
     hidden = []
     for v in m.compressed:
         utility = m.cell(UTILITY, v)
-        if utility is not None and utility.drop is not None and not utility.fails and failing[v]:
+        if utility is not None and utility.drop is not None and not utility.failed and failing[v]:
             worst = max(failing[v], key=lambda d: m.cell(d, v).drop)
             hidden.append((v, utility.drop, worst, m.cell(worst, v).drop))
     if hidden:
@@ -254,16 +254,17 @@ def recommendation(m: Matrix) -> str:
 def text(m: Matrix) -> list[str]:
     """The matrix as lines of text (score, and change against dense with * when significant), then the
     recommendation and the findings: what a run prints at its end."""
-    width = max(len(v) for v in m.variants) + 2
-    lines = [f"{'':22s}" + "".join(f"{v:>{max(width, 14)}s}" for v in m.variants)]
+    width = max(max(len(v) for v in m.variants) + 2, 14)
+    first = max(len(dimension(name).title) for name in m.dimensions) + 1
+    lines = [" " * first + "".join(f"{v:>{width}s}" for v in m.variants)]
     for name in m.dimensions:
-        row = f"{dimension(name).title:22s}"
+        row = f"{dimension(name).title:{first}s}"
         for variant in m.variants:
             cell = m.cell(name, variant)
             shown = "-" if cell is None else f"{cell.score:.1f}" + (
                 "" if cell.drop is None else f" {-cell.drop + 0.0:+.1f}{'*' if cell.significant else ''}"
                 + ("!" if cell.failed else ""))
-            row += f"{shown:>{max(width, 14)}s}"
+            row += f"{shown:>{width}s}"
         lines.append(row)
     lines.append("(score, change against dense; * significant, ! a gate fails)")
     lines.append(recommendation(m))

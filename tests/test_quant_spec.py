@@ -120,6 +120,17 @@ def test_variants_and_seeds_become_test_ids(project):
     assert ids == ["gptq-w4-s1", "gptq-w4-s2", "magnitude-50", "wanda-2:4-s1", "wanda-2:4-s2"]
 
 
+def test_the_study_preset_with_seeds(project):
+    """`--quant study`: the study's 11 compressed variants (and the dense model, whose floors have no
+    drop test); a seed list builds each calibrated one per seed, RTN and magnitude once."""
+    result = project.runpytest("--collect-only", "-q", "--quant", "study", "--quant-seed", "0", "--quant-seed", "1")
+    assert result.ret == 0, result.stdout.str()
+    ids = [line.partition("[")[2].rstrip("]") for line in result.outlines if "::test_drop[" in line]
+    assert ids == [f"{name}-s{seed}" for name in ("gptq-w3", "gptq-w4", "gptq-w8", "awq-w3", "awq-w4", "sparsegpt-50",
+                                                  "sparsegpt-2:4", "wanda-50", "wanda-2:4") for seed in (0, 1)
+                   ] + ["magnitude-50", "rtn-w4"]
+
+
 def test_group_check_against_the_model_is_a_usage_error(project, tiny_llama_dir):
     result = project.runpytest(f"--model={tiny_llama_dir}", "--quant", "gptq-w4-g48")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
