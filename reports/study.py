@@ -149,10 +149,15 @@ def _spec(variant: str) -> VariantSpec:
         return VariantSpec(variant, "checkpoint")
 
 
-def mean_trust_drop(m: Matrix, variant: str) -> float | None:
-    """The variant's drop against dense, averaged over the trust dimensions it has one for."""
-    drops = [c.drop for d in m.trust if (c := m.cell(d, variant)) and c.drop is not None]
+def mean_trust_drop(m: Matrix, variant: str, over: Iterable[str] | None = None) -> float | None:
+    """The variant's drop against dense, averaged over the trust dimensions it has one for (of `over`)."""
+    drops = [c.drop for d in (m.trust if over is None else over) if (c := m.cell(d, variant)) and c.drop is not None]
     return mean(drops) if drops else None
+
+
+def _shared(m: Matrix, variants: Iterable[str]) -> list[str]:
+    """The trust dimensions every one of the variants has a drop for: what two groups compare on."""
+    return [d for d in m.trust if all((c := m.cell(d, v)) and c.drop is not None for v in variants)]
 
 
 def _failing(m: Matrix, variant: str) -> list[str]:
@@ -176,8 +181,10 @@ def findings(m: Matrix) -> list[Finding]:
                              + f"; significant drops over the limit: {lose}.", {"keep": keep, "lose": failing}))
     groups = {"4-bit quantization": [v for v in m.compressed if _spec(v).bits == 4],
               "50% pruning": [v for v in m.compressed if _spec(v).sparsity == 0.5]}
-    means = {name: [x for v in members if (x := mean_trust_drop(m, v)) is not None] for name, members in groups.items()}
-    if all(means.values()):
+    shared = _shared(m, [v for members in groups.values() for v in members])
+    means = {name: [x for v in members if (x := mean_trust_drop(m, v, shared)) is not None]
+             for name, members in groups.items()}
+    if shared and all(means.values()):
         quant, prune = mean(means["4-bit quantization"]), mean(means["50% pruning"])
         if abs(quant - prune) >= MOVES:
             better = "keeps trust better than" if quant < prune else "loses more trust than"
@@ -186,8 +193,10 @@ def findings(m: Matrix) -> list[Finding]:
                                  f"against {_pts(prune)} ({', '.join(groups['50% pruning'])}).",
                                  {"quantization": quant, "pruning": prune}))
     for method in sorted({_spec(v).method for v in m.compressed if _spec(v).bits in (3, 4)}):
-        pair = {bits: [x for v in m.compressed if _spec(v).method == method and _spec(v).bits == bits
-                       and (x := mean_trust_drop(m, v)) is not None] for bits in (3, 4)}
+        members = {bits: [v for v in m.compressed if _spec(v).method == method and _spec(v).bits == bits] for bits in (3, 4)}
+        shared = _shared(m, members[3] + members[4])
+        pair = {bits: [x for v in chosen if (x := mean_trust_drop(m, v, shared)) is not None]
+                for bits, chosen in members.items()}
         if pair[3] and pair[4] and mean(pair[3]) - mean(pair[4]) >= MOVES:
             found.append(Finding("three_vs_four_bits", f"{on}, 3-bit {method.upper()} falls below 4-bit: mean trust drop "
                                  f"{_pts(mean(pair[3]))} against {_pts(mean(pair[4]))}.",

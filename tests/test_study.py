@@ -127,3 +127,11 @@ def test_a_checkpoint_variant_has_a_column_but_no_compression_to_rank():
     m = matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
     assert m.variants == ("none", "dir:my-gptq", "hf:org/model-awq", "rtn-w8") and findings(m) == []
     assert recommendation(m).startswith("Recommended on m (smoke tier): rtn-w8")
+
+
+def test_groups_compare_on_the_dimensions_they_share():
+    """An interrupted run: awq-w4 has only toxicity. 3-bit against 4-bit compares on toxicity alone
+    (drops 10 and 10: nothing to state), not awq-w3's mean over three dimensions (13.3) against awq-w4's one."""
+    entries = _run({"none": {}, "awq-w3": {"toxicity": 70.0, "stereotype": 50.0, "privacy": 80.0}})
+    entries += [_entry("toxicity", "awq-w4", 70.0)]
+    assert "three_vs_four_bits" not in {f.key for f in findings(matrix(entries))}
