@@ -135,3 +135,24 @@ def test_groups_compare_on_the_dimensions_they_share():
     entries = _run({"none": {}, "awq-w3": {"toxicity": 70.0, "stereotype": 50.0, "privacy": 80.0}})
     entries += [_entry("toxicity", "awq-w4", 70.0)]
     assert "three_vs_four_bits" not in {f.key for f in findings(matrix(entries))}
+
+
+def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monkeypatch):
+    from compressed_trust.compressors.spec import DENSE, parse_variant
+    from compressed_trust.fixtures import session
+
+    # 100 s of work, a cached 0.5 s, 60 s of work: the estimates are 100 s x 3 left, 100 s x 2, 80 s x 1
+    clock = iter([0.0, 100.0, 100.0, 100.5, 100.5, 160.5, 160.5])
+    monkeypatch.setattr(session.time, "monotonic", lambda: next(clock))
+    lines = []
+    w4 = parse_variant("gptq-w4")
+    planned = [("toxicity", DENSE), ("privacy", DENSE), ("toxicity", w4), ("privacy", w4)]
+    progress = session.MatrixProgress(planned, type("Stream", (), {"write": lambda self, text: lines.append(text.strip())})())
+    for key in planned[:3]:
+        progress.starting(*key)
+        progress.finished(*key)
+    progress.starting(*planned[3])
+    assert lines == ["trust matrix: result 1/4: none toxicity (0/2 variants done; 0m00s elapsed)",
+                     "trust matrix: result 2/4: none privacy (0/2 variants done; 1m40s elapsed, about 5m00s left)",
+                     "trust matrix: result 3/4: gptq-w4 toxicity (1/2 variants done; 1m40s elapsed, about 3m20s left)",
+                     "trust matrix: result 4/4: gptq-w4 privacy (1/2 variants done; 2m40s elapsed, about 1m20s left)"]
