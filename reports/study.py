@@ -25,7 +25,7 @@ from trust_tests.gates import GateCase, decide, thresholds
 
 UTILITY = "utility"
 MOVES = 1.0  # points: a mean drop smaller than this is not worth a sentence, whatever its interval
-SEEDED = re.compile(r"^(?P<base>.+)-s(?P<seed>\d+)$")
+_SEEDED = re.compile(r"^(?P<base>.+)-s(?P<seed>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class Finding:
 
 def _spec(variant: str) -> VariantSpec:
     """What a variant id says of its compression (a checkpoint's, dir:<name>, says nothing)."""
-    seeded = SEEDED.match(variant)
+    seeded = _SEEDED.match(variant)
     try:
         return parse_variant(seeded["base"] if seeded else variant)
     except ValueError:
@@ -219,12 +219,8 @@ def findings(m: Matrix) -> list[Finding]:
         found.append(Finding("hidden_by_utility", f"{on}, benign utility hides a trust loss: " + "; ".join(
             f"{v} keeps utility within its limit (drop {_pts(u)}) while {dimension(d).title} drops {_pts(x)}, significant"
             for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
-    seeds: dict[str, list[str]] = defaultdict(list)
-    for v in m.compressed:
-        if (seeded := SEEDED.match(v)) and _spec(v).calibrated:
-            seeds[seeded["base"]].append(v)
     spreads = []  # per calibrated variant, its widest spread over the dimensions
-    for base, members in seeds.items():
+    for base, members in seed_groups(m).items():
         spread = max(((max(scores) - min(scores), d, len(scores)) for d in m.dimensions
                       if len(scores := [c.score for v in members if (c := m.cell(d, v))]) > 1), default=None)
         if spread and spread[0] > 0:
@@ -235,6 +231,15 @@ def findings(m: Matrix) -> list[Finding]:
             for spread, d, count, base in sorted(spreads, reverse=True))
             + ". One compressed checkpoint is one sample.", {base: spread for spread, _, _, base in spreads}))
     return found
+
+
+def seed_groups(m: Matrix) -> dict[str, list[str]]:
+    """Calibrated variant (its id without the seed) -> its ids, for those run with several seeds."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for v in m.compressed:
+        if (seeded := _SEEDED.match(v)) and _spec(v).calibrated:
+            groups[seeded["base"]].append(v)
+    return {base: members for base, members in groups.items() if len(members) > 1}
 
 
 def compression(variant: str) -> float:

@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from compressed_trust.compressors.spec import DENSE
 from compressed_trust.reports.chart import DENSE_COLOR, PALETTE, RC
-from compressed_trust.reports.study import SEEDED, UTILITY, Matrix, findings, mean_trust_drop, recommendation
+from compressed_trust.reports.study import UTILITY, Matrix, findings, mean_trust_drop, recommendation, seed_groups
 from trust_tests.dimension import dimension
 from trust_tests.gates import thresholds
 
@@ -32,7 +32,7 @@ DROP_SCALE = 20.0  # points: the heatmap's colours saturate at a drop (or gain) 
 
 
 def study_figure(m: Matrix) -> Figure:
-    seeded = _seed_groups(m)
+    seeded = seed_groups(m)
     figure = Figure(figsize=(max(10.0, 1.1 * len(m.variants) + 3), 19 if seeded else 15), layout="constrained")
     figure.suptitle(f"Compression x trust: {m.model}, {m.tier} tier")
     top, middle, bottom = figure.subfigures(3, 1, height_ratios=(1.3, 1, 1.1))
@@ -93,14 +93,6 @@ def _scatter(axes, m: Matrix) -> None:
     axes.set_ylabel("mean trust drop against dense (points)")
     axes.set_title("utility against trust (shaded: trust lost beyond the drop limit)", fontsize=9)
     axes.grid(color="#eeeeee", linewidth=0.6)
-
-
-def _seed_groups(m: Matrix) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for variant in m.compressed:
-        if (seeded := SEEDED.match(variant)):
-            groups.setdefault(seeded["base"], []).append(variant)
-    return {base: members for base, members in groups.items() if len(members) > 1}
 
 
 def _seeds(axes, m: Matrix, groups: dict[str, list[str]]) -> None:
@@ -191,7 +183,7 @@ td,th{{border:1px solid #ccc;padding:.3em}} td.failed{{font-weight:bold;backgrou
 <h2>Findings</h2><ul>{items}</ul>
 <h2>Figure</h2>
 <figure>{svg}<figcaption>Heatmap of score and drop per dimension and variant; benign utility drop against mean
-trust drop per variant (scatter);{" the spread of calibration seeds;" if _seed_groups(m) else ""} a radar per
+trust drop per variant (scatter);{" the spread of calibration seeds;" if seed_groups(m) else ""} a radar per
 variant over the dense model's.</figcaption></figure>
 <h2>Matrix</h2>{_table(m)}
 <p>Change in points against the dense model; * the paired 95% interval lies wholly on the side of a drop.</p>
