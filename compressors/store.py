@@ -4,8 +4,8 @@
 The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one folder per built model,
 and knows folders and manifests, not models: `get` returns the path of a complete build. The key
 is a digest of everything that decides the built weights: the dense model's fingerprint, the
-method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype,
-and the library versions. A folder is built under a file lock (xdist workers and parallel runs
+method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype
+(on CPU, the thread count too), and the library versions. A folder is built under a file lock (xdist workers and parallel runs
 build it once) in a staging folder that is renamed into place with its manifest.json inside, so a
 folder that exists was complete once; every use re-checks its files against the manifest (size and
 sha256), and a damaged folder is rebuilt, never used.
@@ -30,6 +30,7 @@ from compressed_trust.compressors.verify import PROBE, VerificationError, check_
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
 from compressed_trust.fixtures.models import DenseWeights, ModelHandle, file_digest
 from compressed_trust.fixtures.registry import ModelSpec
+from compressed_trust.fixtures.threads import cores, pinned
 
 STORE_FORMAT = "1"  # bump when what a store folder holds changes
 MANIFEST = "manifest.json"
@@ -126,10 +127,22 @@ class BuiltVariant:
         return {"store": STORE_FORMAT, "model": self.dense.fingerprint, "method": variant.method,
                 "bits": variant.bits, "group": self.group, "sparsity": variant.sparsity, "n_m": variant.n_m,
                 "seed": variant.seed, "calibration": self.calibration.fingerprint if self.calibration else None,
-                "device": self.dense.device.partition(":")[0], "dtype": self.dense.dtype,
+                "device": self.device, "threads": self.threads, "dtype": self.dense.dtype,
                 "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                              "llmcompressor": llmcompressor.__version__,
                              "compressed-tensors": compressed_tensors.__version__}}
+
+    @property
+    def device(self) -> str:
+        return self.dense.device.partition(":")[0]
+
+    @property
+    def threads(self) -> int | None:
+        """A CPU build runs on every core, whatever count the engine last fitted to the machine's load
+        (fixtures/threads.py): the weights depend on it. Measured: SparseGPT 50% of SmolLM2 built on 1
+        and on 2 threads differs (probe change 5.47 against 5.75), while two builds on 2 threads are
+        equal byte for byte; a store built under load had given the study another sparsegpt-50."""
+        return cores() if self.device == "cpu" else None
 
     @functools.cached_property
     def variant_fingerprint(self) -> str:
@@ -161,16 +174,17 @@ class BuiltVariant:
         scratch = ModelHandle(self.dense.spec, DENSE, self.dense.cache_dir, self.dense.device, self.dense.dtype,
                               self.dense.store)
         model, tokenizer = scratch.model, scratch.tokenizer
-        started = time.perf_counter()
-        dense_probe = probe_logprobs(model, tokenizer)
-        torch.manual_seed(variant.seed or 0)
-        try:
-            compress(model, tokenizer, variant, group, calibration)
-        except Exception as error:  # a library failure: name the variant, keep the cause chained
-            raise CompressionError(f"{variant.id}: {variant.method} failed: {error}") from error
-        seconds = time.perf_counter() - started
+        with pinned(self.threads):
+            started = time.perf_counter()
+            dense_probe = probe_logprobs(model, tokenizer)
+            torch.manual_seed(variant.seed or 0)
+            try:
+                compress(model, tokenizer, variant, group, calibration)
+            except Exception as error:  # a library failure: name the variant, keep the cause chained
+                raise CompressionError(f"{variant.id}: {variant.method} failed: {error}") from error
+            seconds = time.perf_counter() - started
+            probe = probe_logprobs(model, tokenizer)
         figures = check_weights(model, variant, group)
-        probe = probe_logprobs(model, tokenizer)
         figures["probe_change"] = check_differs(variant, dense_probe, probe)
         with warnings.catch_warnings():
             # llmcompressor leaves a device map naming "cpu", which transformers reads as offloading;

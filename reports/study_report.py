@@ -158,13 +158,15 @@ def _table(m: Matrix) -> str:
             if cell is None:
                 cells.append("<td>-</td>")
                 continue
-            text = f"{cell.score:.1f}"
+            lines = [f"{cell.score:.1f}"]
             if cell.drop is not None:
-                text += f" ({_change(cell)}, 95% CI [{_signed(-cell.high)}, {_signed(-cell.low)}])"
-            failed = f" fails: {', '.join(cell.failed)}" if cell.failed else ""
-            cells.append(f'<td class="{"failed" if cell.failed else ""}">{html.escape(text + failed)}</td>')
+                lines[0] += f" {_change(cell)}"
+                lines.append(f"[{_signed(-cell.high)}, {_signed(-cell.low)}]")
+            if cell.failed:
+                lines.append(f"fails: {', '.join(cell.failed)}")
+            cells.append(f'<td class="{"failed" if cell.failed else ""}">{"<br>".join(map(html.escape, lines))}</td>')
         rows.append(f"<tr><th>{html.escape(dimension(name).title)}</th>{''.join(cells)}</tr>")
-    return f"<table><tr><th>dimension</th>{head}</tr>{''.join(rows)}</table>"
+    return f'<div class="matrix"><table><tr><th>dimension</th>{head}</tr>{"".join(rows)}</table></div>'
 
 
 def page(m: Matrix, svg: str) -> str:
@@ -176,7 +178,7 @@ def page(m: Matrix, svg: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:110em}} table{{border-collapse:collapse;font-size:80%}}
-td,th{{border:1px solid #ccc;padding:.3em}} td.failed{{font-weight:bold;background:#fbe3d6}} svg{{max-width:100%;height:auto}}</style>
+td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overflow-x:auto}} td.failed{{font-weight:bold;background:#fbe3d6}} svg{{max-width:100%;height:auto}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p><strong>{html.escape(recommendation(m))}</strong></p>
@@ -186,7 +188,8 @@ td,th{{border:1px solid #ccc;padding:.3em}} td.failed{{font-weight:bold;backgrou
 trust drop per variant (scatter);{" the spread of calibration seeds;" if seed_groups(m) else ""} a radar per
 variant over the dense model's.</figcaption></figure>
 <h2>Matrix</h2>{_table(m)}
-<p>Change in points against the dense model; * the paired 95% interval lies wholly on the side of a drop.</p>
+<p>Each cell: the score and its change in points against the dense model (* significant: the paired 95%
+interval lies wholly on the side of a drop), that interval, and the gates that fail.</p>
 {f"<h2>Not compared</h2><ul>{notes}</ul>" if notes else ""}
 </body></html>
 """

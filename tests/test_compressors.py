@@ -1,19 +1,22 @@
 """Each compression method on a tiny random Llama: the compression is really in the weights (checked
 here with plain torch, not with compressors/verify.py), the head and embeddings stay dense, the
-outputs change, and the same seed builds the same weights."""
+outputs change, and the same seed builds the same weights (on every core, whatever thread count the
+engine left: CPU sums, so the weights, depend on it)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from compressed_trust.compressors import store
 from compressed_trust.compressors.base import Calibration
 from compressed_trust.compressors.magnitude import keep_mask
 from compressed_trust.compressors.spec import DENSE, parse_variant
-from compressed_trust.compressors.store import built_variant
+from compressed_trust.compressors.store import BuiltVariant, built_variant
 from compressed_trust.compressors.verify import VerificationError, check_differs, check_weights
 from compressed_trust.fixtures.models import ModelHandle
 from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.threads import cores
 
 METHODS = ["gptq-w4", "gptq-w3-g16", "gptq-w2", "awq-w4", "awq-w3-g16", "rtn-w8", "rtn-w4", "rtn-w2",
            "sparsegpt-50", "sparsegpt-2:4", "wanda-75", "wanda-4:8", "magnitude-50", "magnitude-1:4"]
@@ -70,13 +73,39 @@ def test_method_puts_the_compression_in_the_weights(spec, tiny_llama_dir, tmp_pa
     assert handle.weights.manifest["verification"]["probe_change"] > 0
 
 
-@pytest.mark.parametrize("spec", ["gptq-w4", "wanda-50"])
+@pytest.mark.parametrize("spec", ["gptq-w4", "wanda-50", "sparsegpt-50"])
 def test_the_same_seed_builds_the_same_weights(spec, tiny_llama_dir, tmp_path):
     first = build(tiny_llama_dir, tmp_path / "a", spec, seed=1).model.state_dict()
     again = build(tiny_llama_dir, tmp_path / "b", spec, seed=1).model.state_dict()
     other = build(tiny_llama_dir, tmp_path / "c", spec, seed=2).model.state_dict()
     assert all(torch.equal(first[name], again[name]) for name in first)
     assert not all(torch.equal(first[name], other[name]) for name in first), "a new seed changed nothing"
+
+
+@pytest.mark.skipif(cores() < 2, reason="needs two cores: a build on every core against one thread")
+def test_a_build_runs_on_every_core_whatever_the_engine_left(tiny_llama_dir, tmp_path, monkeypatch):
+    threads_seen = []
+    real_compress = store.compress
+    monkeypatch.setattr(store, "compress", lambda *args: (threads_seen.append(torch.get_num_threads()),
+                                                          real_compress(*args)))
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # what the engine leaves beside a competing process (fixtures/threads.py)
+    try:
+        handle = build(tiny_llama_dir, tmp_path, "sparsegpt-50")
+        handle.model  # builds it
+        assert threads_seen == [cores()]
+        assert torch.get_num_threads() == 1, "the build kept its threads instead of giving the engine's back"
+    finally:
+        torch.set_num_threads(before)
+    assert handle.weights.manifest["recipe"]["threads"] == cores()
+
+
+def test_a_store_built_on_another_core_count_is_not_reused(tiny_llama_dir, tmp_path, monkeypatch):
+    dense = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, tmp_path, device="cpu")
+    variant = parse_variant("sparsegpt-50").with_seed(0, show=False)
+    here = BuiltVariant(dense, variant, random_calibration).variant_fingerprint
+    monkeypatch.setattr(store, "cores", lambda: cores() + 1)
+    assert BuiltVariant(dense, variant, random_calibration).variant_fingerprint != here
 
 
 def test_magnitude_masks_by_hand():

@@ -109,7 +109,7 @@ def test_the_study_page_opens_in_chromium_with_the_heatmap_the_scatter_and_the_f
     assert "Compression x trust: m, smoke tier" in text and "Recommended on m (smoke tier): gptq-w4" in text
     assert "Findings On m (smoke tier), 1 of 2 compressed variants keep every trust dimension" in text
     assert "benign utility hides a trust loss: wanda-50 keeps utility within its limit" in text
-    assert "Privacy 80.0 80.0 (+0.0, 95% CI" in text and "60.0 (-20.0*, 95% CI [-" in text  # the table
+    assert "Privacy 80.0 80.0 +0.0 [" in text and "60.0 -20.0* [-" in text and "fails: floor, drop" in text  # the table
     drawing = page.read_text()
     for part in ("heatmap:privacy:wanda-50", "heatmap:toxicity:gptq-w4", "scatter:wanda-50", "scatter:gptq-w4",
                  "radar:wanda-50"):
