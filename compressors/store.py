@@ -5,10 +5,10 @@ The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one fold
 and knows folders and manifests, not models: `get` returns the path of a complete build. The key
 is a digest of everything that decides the built weights: the dense model's fingerprint, the
 method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype
-(on CPU, the thread count too), and the library versions. A folder is built under a file lock (xdist workers and parallel runs
-build it once) in a staging folder that is renamed into place with its manifest.json inside, so a
-folder that exists was complete once; every use re-checks its files against the manifest (size and
-sha256), and a damaged folder is rebuilt, never used.
+(on CPU, the thread count too), and the library versions. A folder is built under a file lock
+(xdist workers and parallel runs build it once) in a staging folder that is renamed into place with
+its manifest.json inside, so a folder that exists was complete once; every use re-checks its files
+against the manifest (size and sha256), and a damaged folder is rebuilt, never used.
 """
 
 from __future__ import annotations

@@ -47,6 +47,20 @@ class Cell:
         """Fails its drop gate: the study's "loses trust"."""
         return "drop" in self.failed
 
+    @property
+    def change(self) -> str:
+        """The change against dense as shown (a drop is negative), * when the drop is significant."""
+        return _signed(-self.drop) + ("*" if self.significant else "")
+
+    @property
+    def interval(self) -> str:
+        """The change's paired 95% interval as shown."""
+        return f"[{_signed(-self.high)}, {_signed(-self.low)}]"
+
+
+def _signed(points: float) -> str:
+    return f"{points + 0.0:+.1f}"  # + 0.0: no "-0.0"
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -275,9 +289,8 @@ def text(m: Matrix) -> list[str]:
         row = f"{dimension(name).title:{first}s}"
         for variant in m.variants:
             cell = m.cell(name, variant)
-            shown = "-" if cell is None else f"{cell.score:.1f}" + (
-                "" if cell.drop is None else f" {-cell.drop + 0.0:+.1f}{'*' if cell.significant else ''}"
-                + ("!" if cell.failed else ""))
+            shown = "-" if cell is None else (f"{cell.score:.1f}" + ("" if cell.drop is None else f" {cell.change}")
+                                              + ("!" if cell.failed else ""))
             row += f"{shown:>{width}s}"
         lines.append(row)
     lines.append("(score, change against dense; * significant, ! a gate fails)")

@@ -58,7 +58,7 @@ def _heatmap(place: SubFigure, m: Matrix) -> None:
                 continue
             text = f"{cell.score:.1f}"
             if cell.drop is not None:
-                text += f"\n{_change(cell)}\n[{_signed(-cell.high)}, {_signed(-cell.low)}]"
+                text += f"\n{cell.change}\n{cell.interval}"
             dark = cell.drop is not None and abs(cell.drop) > 0.6 * DROP_SCALE
             label = axes.text(column, row, text, ha="center", va="center", fontsize=6.5, linespacing=1.15,
                               weight="bold" if cell.fails else "normal", color="white" if dark else "black")
@@ -135,15 +135,6 @@ def _radars(place: SubFigure, m: Matrix) -> None:
         axes.set_title(variant, fontsize=8)
 
 
-def _signed(points: float) -> str:
-    return f"{points + 0.0:+.1f}"  # + 0.0: no "-0.0"
-
-
-def _change(cell) -> str:
-    """The change against dense (a drop is negative), * when the drop is significant."""
-    return _signed(-cell.drop) + ("*" if cell.significant else "")
-
-
 def _limit(m: Matrix, name: str) -> float:
     return thresholds(name, m.model).max_drop
 
@@ -158,10 +149,7 @@ def _table(m: Matrix) -> str:
             if cell is None:
                 cells.append("<td>-</td>")
                 continue
-            lines = [f"{cell.score:.1f}"]
-            if cell.drop is not None:
-                lines[0] += f" {_change(cell)}"
-                lines.append(f"[{_signed(-cell.high)}, {_signed(-cell.low)}]")
+            lines = [f"{cell.score:.1f}"] if cell.drop is None else [f"{cell.score:.1f} {cell.change}", cell.interval]
             if cell.failed:
                 lines.append(f"fails: {', '.join(cell.failed)}")
             cells.append(f'<td class="{"failed" if cell.failed else ""}">{"<br>".join(map(html.escape, lines))}</td>')
