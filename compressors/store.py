@@ -28,7 +28,7 @@ from compressed_trust.compressors.base import Calibration, compress, input_width
 from compressed_trust.compressors.spec import DENSE, VariantSpec, choose_group
 from compressed_trust.compressors.verify import PROBE, VerificationError, check_differs, check_weights, probe_change, probe_logprobs
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
-from compressed_trust.fixtures.models import DenseWeights, ModelHandle, file_digest
+from compressed_trust.fixtures.models import DenseWeights, ModelHandle, combined_digest, file_digest
 from compressed_trust.fixtures.registry import ModelSpec
 from compressed_trust.fixtures.threads import cores, pinned
 
@@ -156,6 +156,15 @@ class BuiltVariant:
     def entry(self) -> Path:
         return self.store.folder(self.variant.id, self.variant_fingerprint)
 
+    @property
+    def artifact(self) -> str | None:
+        """The digest of the files the build wrote (weights, config, tokenizer; not its manifest, which
+        holds the build time), from the manifest; None when this machine has no such build (its outputs
+        came from the response cache)."""
+        if not (self.entry / MANIFEST).is_file():
+            return None
+        return "dir:" + combined_digest((name, file["sha256"]) for name, file in self.manifest["files"].items())
+
     def source(self, make_room: Callable[[], None]) -> tuple[str, str | None]:
         return str(self.store.get(self.variant.id, self.variant_fingerprint,
                                   lambda staging: self._build(staging, make_room))), None
@@ -235,7 +244,7 @@ class CheckpointWeights(DenseWeights):
         return {"probe_change": check_differs(self.variant, dense_probe, probe_logprobs(model, tokenizer))}
 
     def provenance(self) -> dict[str, Any]:
-        return {"checkpoint": self.variant.location, "fingerprint": self.fingerprint}
+        return {"checkpoint": self.variant.location}
 
 
 def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration]) -> ModelHandle:

@@ -4,7 +4,7 @@ then registers no listener), so the gates never depend on the report.
 
 Labels: epic = the trust dimension, feature = the gate (no gate test covers a single sub-scenario;
 the sub-scores are in the attached result), story = the variant; parameters model, variant, seed,
-tier; severity critical for the drop gates (what the study found compression breaks), normal for
+tier, and the digest of the weights measured (left out of the history id); severity critical for the drop gates (what the study found compression breaks), normal for
 floors and perplexity, minor for the refusal-shift confounder check.
 """
 
@@ -17,10 +17,11 @@ from typing import Any, Mapping
 
 import allure
 
+from compressed_trust.fixtures.data import read_jsonl
 from compressed_trust.reports.runs import finite
 from trust_tests.dimension import Dimension, dimension
 from trust_tests.gates import Verdict
-from trust_tests.result import DimensionResult
+from trust_tests.result import DimensionResult, short_artifact
 
 # gate -> (feature, severity, title); allure-pytest formats the title with the test's arguments.
 GATES = {
@@ -62,6 +63,10 @@ def conclude(verdict: Verdict, about: str | None) -> None:
     n=1200", and the verdict's message above what the gate and the dimension are."""
     claim = GATES[verdict.gate][2].format(dimension=dimension(verdict.dimension).title, variant=verdict.variant)
     allure.dynamic.title(f"{claim}: {_figures(verdict.figures)}")
+    if verdict.result is not None and (artifact := verdict.result.provenance.get("artifact")):
+        # Which weights were measured: the same variant id built on another CPU type is another model.
+        # Left out of the history id, so a rebuild stays the same test in Allure's history.
+        allure.dynamic.parameter("weights", short_artifact(artifact), excluded=True)
     allure.dynamic.description(f"**{'Passed' if verdict.passed else 'Failed'}:** {verdict.message}\n\n{about or ''}")
 
 
@@ -104,8 +109,7 @@ def _outputs(result: DimensionResult) -> dict[str, dict[str, Any]]:
     path = Path(result.provenance.get("outputs", ""))
     if not path.is_file():
         return {}
-    lines = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {line["id"]: line for line in lines}
+    return {line["id"]: line for line in read_jsonl(path)}
 
 
 def worst_examples(verdict: Verdict, reference_name: str, limit: int = WORST_EXAMPLES) -> str | None:

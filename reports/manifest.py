@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from compressed_trust.fixtures.options import RunOptions
+import trust_tests
 from trust_tests import stats
 from trust_tests.gates import THRESHOLDS_FILE
 
 LIBRARIES = ("torch", "transformers", "llmcompressor", "compressed-tensors", "numpy", "fairlearn",
              "alt-profanity-check", "pytest", "allure-pytest", "compressed-trust-suite")
-PROBES = Path(__file__).resolve().parents[1] / "trust_tests"  # the smoke tier's starter probes live here
+# The smoke tier's starter probes: wherever trust_tests is installed (beside this folder in a checkout,
+# not in an installed wheel, where this module is compressed_trust/reports/manifest.py).
+PROBES = Path(trust_tests.__file__).resolve().parent
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".txt")
 
 
@@ -35,12 +38,21 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def data_files(options: RunOptions) -> dict[str, str]:
-    """sha256 of the data files the tier reads: the starter probes (smoke) or the --trust-data folder."""
-    root = PROBES if options.trust_data is None else options.trust_data
+def data_files(root: Path) -> dict[str, str]:
+    """sha256 of every data file under root, by its path relative to root."""
     files: Iterable[Path] = (path for path in sorted(root.rglob("*"))
                              if path.is_file() and path.suffix in DATA_SUFFIXES)
     return {path.relative_to(root).as_posix(): sha256(path) for path in files}
+
+
+def data(options: RunOptions) -> dict[str, Any]:
+    """The data files the run read: the shipped ones at every tier (the smoke tier's probes, the utility
+    questions every tier asks), the --trust-data folder's at standard and full. (The calibration text is
+    in each built variant's provenance, by its fingerprint.)"""
+    shipped = {"root": str(PROBES), "files": data_files(PROBES)}
+    if options.tier == "smoke":
+        return {"shipped": shipped}
+    return {"shipped": shipped, "benchmark": {"root": str(options.trust_data), "files": data_files(options.trust_data)}}
 
 
 def build(options: RunOptions, results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -52,7 +64,7 @@ def build(options: RunOptions, results: Iterable[Mapping[str, Any]]) -> dict[str
         "seeds": {"variants": sorted({p.get("seed") for p in variants.values() if p.get("seed") is not None}),
                   "bootstrap": stats.SEED, "bootstrap_resamples": stats.RESAMPLES},
         "tier": options.tier, "device": options.device, "dtype": options.dtype,
-        "data": {"root": str(options.trust_data or PROBES), "files": data_files(options)},
+        "data": data(options),
         "thresholds": {"file": str(THRESHOLDS_FILE), "sha256": sha256(THRESHOLDS_FILE)},
         "libraries": {name: _version(name) for name in LIBRARIES},
         "python": sys.version.split()[0], "platform": platform.platform(), "command": sys.argv,

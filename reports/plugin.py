@@ -9,11 +9,13 @@ chart and manifest written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -139,8 +141,10 @@ def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) ->
         request.node.user_properties.extend(
             [("gate", verdict.gate), ("dimension", verdict.dimension), ("variant", verdict.variant),
              ("passed", verdict.passed), *verdict.figures.items(), ("message", verdict.message)])
-        allure_report.attach_verdict(verdict, entry, reference_entry, reference_name)
-        allure_report.conclude(verdict, request.function.__doc__)
+        with _never_changing(verdict):
+            allure_report.attach_verdict(verdict, entry, reference_entry, reference_name)
+        with _never_changing(verdict):
+            allure_report.conclude(verdict, request.function.__doc__)
         for name, result in ((verdict.variant, verdict.result), (reference_name, verdict.reference)):
             if result is not None:
                 print(f"[{name}] {result.summary()}")
@@ -149,6 +153,22 @@ def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) ->
         print(f"passed; {verdict.message}")
 
     return report
+
+
+class ReportWarning(pytest.PytestWarning):
+    """A part of the report could not be made; the verdict it would have shown stands."""
+
+
+@contextlib.contextmanager
+def _never_changing(verdict: Verdict) -> Iterator[None]:
+    """The report shows a decided verdict; it never turns it into an error (an output the attachments
+    cannot read, a full disk): what could not be made is a warning in the run's summary."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - whatever the report's failure, the gate has decided
+        warnings.warn(ReportWarning(f"{verdict.gate} gate of {verdict.dimension} [{verdict.variant}]: the Allure "
+                                    f"report could not show it ({type(error).__name__}: {error}); the verdict "
+                                    f"({'passed' if verdict.passed else 'failed'}) stands"), stacklevel=1)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from compressed_trust.fixtures.data import write_atomically
 from trust_tests.result import DimensionResult, Outcome
 from trust_tests.stats import credit_interval
 
@@ -90,13 +90,7 @@ class RunRecord:
 
 
 def write_json(path: Path, document: dict[str, Any]) -> Path:
-    """Atomic: a reader (or a run interrupted while writing) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(finite(document), indent=1, ensure_ascii=False, allow_nan=False) + "\n",
-                       encoding="utf-8")
-    os.replace(partial, path)
-    return path
+    return write_atomically(path, json.dumps(finite(document), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def finite(value: Any) -> Any:

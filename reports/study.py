@@ -22,6 +22,7 @@ from compressed_trust.compressors.spec import DENSE, VariantSpec, parse_variant
 from compressed_trust.reports.runs import result_from_entry
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import GateCase, decide, thresholds
+from trust_tests.result import short_artifact
 
 UTILITY = "utility"
 MOVES = 1.0  # points: a mean drop smaller than this is not worth a sentence, whatever its interval
@@ -70,6 +71,9 @@ class Matrix:
     dimensions: tuple[str, ...]   # trust dimensions in their numbering, benign utility last
     cells: Mapping[tuple[str, str], Cell]  # (dimension, variant) -> its cell
     notes: tuple[str, ...] = ()   # what could not be compared, and why
+    # variant -> the digests of the weights its results were measured on (one, unless results of two
+    # builds were merged: the same recipe builds other weights on another CPU type)
+    artifacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def cell(self, dimension_name: str, variant: str) -> Cell | None:
         return self.cells.get((dimension_name, variant))
@@ -144,7 +148,12 @@ def matrix(entries: Iterable[Mapping[str, Any]]) -> Matrix:
                              f"dense model's {compared['version']} {compared.get('scoring') or ''}: not compared")
                 compared = None
             cells[name, variant] = _cell(name, variant, entry, compared, model)
-    return Matrix(model, tier, (DENSE.id, *variants), tuple(known), cells, tuple(notes))
+    artifacts: dict[str, set[str]] = defaultdict(set)
+    for (variant, _), entry in chosen.items():
+        if artifact := entry.get("provenance", {}).get("artifact"):
+            artifacts[variant].add(short_artifact(artifact))
+    return Matrix(model, tier, (DENSE.id, *variants), tuple(known), cells, tuple(notes),
+                  {variant: tuple(sorted(artifacts[variant])) for variant in (DENSE.id, *variants) if artifacts[variant]})
 
 
 @dataclass(frozen=True)
@@ -279,6 +288,13 @@ def recommendation(m: Matrix) -> str:
             f"{_pts(mean_trust_drop(m, best) or 0.0)}).")
 
 
+def weights_measured(m: Matrix, variant: str) -> str:
+    """The weights a variant's results were measured on: "gptq-w4 dir:d8d54ef7c1a2"; results of two
+    builds merged into one matrix say so (the same recipe builds other weights on another CPU type)."""
+    found = m.artifacts.get(variant, ())
+    return f"{variant} {', '.join(found) or 'unknown'}" + (f" ({len(found)} builds' results merged)" if len(found) > 1 else "")
+
+
 def text(m: Matrix) -> list[str]:
     """The matrix as lines of text (score, and change against dense with * when significant), then the
     recommendation and the findings: what a run prints at its end."""
@@ -297,4 +313,6 @@ def text(m: Matrix) -> list[str]:
     lines.append(recommendation(m))
     lines += [f"- {f.text}" for f in findings(m)] or ["- no finding: no variant differs from dense by enough to state one"]
     lines += [f"not compared: {note}" for note in m.notes]
+    if m.artifacts:
+        lines.append("weights measured: " + "; ".join(weights_measured(m, v) for v in m.artifacts))
     return lines

@@ -140,7 +140,8 @@ def _limit(m: Matrix, name: str) -> float:
 
 
 def _table(m: Matrix) -> str:
-    head = "".join(f"<th>{html.escape(v)}</th>" for v in m.variants)
+    # each variant with the weights measured (the same id built on another CPU type is another model)
+    head = "".join(f"<th>{'<br>'.join(map(html.escape, (v, *m.artifacts.get(v, ()))))}</th>" for v in m.variants)
     rows = []
     for name in m.dimensions:
         cells = []

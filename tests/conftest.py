@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -54,6 +55,24 @@ def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_llama_dir: Path) -> Path:
+    """A local Hugging Face cache ($HF_HUB_CACHE, in this process and in subprocesses) holding the tiny
+    Llama as the hub model org/name, at its main branch and at revision "rev"."""
+    from huggingface_hub import constants as hub_constants
+
+    cache = tmp_path / "hub"
+    repository = cache / "models--org--name"
+    commit = "1" * 40
+    shutil.copytree(tiny_llama_dir, repository / "snapshots" / commit)
+    (repository / "refs").mkdir()
+    for ref in ("main", "rev"):
+        (repository / "refs" / ref).write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(cache))
+    return cache
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from compressed_trust.compressors.spec import DENSE, VariantSpec
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import GateCase, Thresholds, decide, thresholds
-from trust_tests.result import DimensionResult, Outcome
+from trust_tests.result import DimensionResult, Outcome, short_artifact
 
 TOML = """
 [defaults]
@@ -74,9 +74,18 @@ def test_drop_gate_message_names_everything():
 def test_drop_gate_message_says_what_built_the_variant():
     built = dataclasses.replace(_result(80.0), provenance={
         "variant": "gptq-w3-s1", "description": "gptq 3-bit, group auto, seed 1", "group": 64,
-        "calibration": {"source": "self", "samples": 16, "tokens_per_sample": 256, "fingerprint": "f"}})
+        "calibration": {"source": "self", "samples": 16, "tokens_per_sample": 256, "fingerprint": "f"},
+        "artifact": "dir:d8d54ef7c1a2" + "0" * 52})
     verdict = _decide("drop", {"none": _result(90.0), "gptq-w3-s1": built}, VariantSpec("gptq-w3-s1", "gptq"))
-    assert verdict.message.endswith("; gptq 3-bit, group 64, seed 1; calibration self 16x256")
+    assert verdict.message.endswith("; gptq 3-bit, group 64, seed 1; calibration self 16x256; weights dir:d8d54ef7c1a2")
+
+
+@pytest.mark.parametrize("artifact, shown", [
+    ("gguf:" + "1a2b3c4d5e6f" * 5 + "abcd", "gguf:1a2b3c4d5e6f"),
+    ("hub:meta-llama/Llama-2-13b-hf@" + "0123456789ab" + "c" * 28, "hub:meta-llama/Llama-2-13b-hf@0123456789ab"),
+])
+def test_weights_are_shown_by_12_digits_of_their_digest(artifact, shown):
+    assert short_artifact(artifact) == shown
 
 
 def test_perplexity_gate():

@@ -5,6 +5,7 @@ as `=`, and the reports land in that repository."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -70,8 +71,13 @@ def test_a_model_teams_repository_runs_the_installed_suite(fresh_python, tmp_pat
     assert f"rootdir: {repository}" in run.stdout
     assert "3 passed" in run.stdout and "test_answers_are_not_empty[none]" in run.stdout
     written, = (repository / "reports" / "runs").glob("*.json")
-    entries = json.loads(written.read_text())["results"]
-    assert [entry["dimension"] for entry in entries] == ["toxicity"]
+    document = json.loads(written.read_text())
+    assert [entry["dimension"] for entry in document["results"]] == ["toxicity"]
+    # The manifest finds the probes in the installed package (compressed_trust/ holds none of them).
+    shipped = document["manifest"]["data"]["shipped"]
+    assert shipped["root"].startswith(str(fresh_python.parents[1])) and shipped["root"].endswith("trust_tests")
+    probes = ROOT / "trust_tests" / "toxicity" / "probes.jsonl"
+    assert shipped["files"]["toxicity/probes.jsonl"] == hashlib.sha256(probes.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -51,9 +51,9 @@ def test_cache_dir_follows_xdg(project, monkeypatch, tmp_path):
     assert _options(project)["cache_dir"] == str(tmp_path / "compressed-trust")
 
 
-def test_given_values(project, tmp_path):
+def test_given_values(project, tmp_path, hub_cache):
     # Path values with '=' here; with a space: tests/test_installed_plugin.py.
-    options = _options(project, "--model", "org/name@rev", "--quant", "none", "--quant", "none,dense",
+    options = _options(project, "--model", "org/name@rev", "--quant", "none", "--quant", "none,dense",  # in hub_cache
                        "--trust-tier", "standard", f"--trust-data={tmp_path}", "--trust-device", "cpu", "--trust-dtype", "bf16",
                        "--trust-batch-size", "12", f"--trust-cache={tmp_path / 'c'}", "--no-trust-cache")
     assert options == {

@@ -4,6 +4,7 @@ summary and webhook; accepted baselines; infrastructure errors reported as error
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -28,7 +29,8 @@ class FakeHandle:
         self.variant = variant
 
     def provenance(self):
-        return {"variant": self.variant.id, "description": self.variant.describe()}
+        return {"variant": self.variant.id, "description": self.variant.describe(),
+                "artifact": "dir:" + self.variant.id.encode().hex().ljust(64, "0")}
 
     def identity(self):
         return {"model": "fake-model", "variant": self.variant.id}
@@ -44,7 +46,8 @@ class FakeEngine:
 
     def __init__(self, variant):
         self.handle, self.backend = FakeHandle(variant), FakeBackend()
-        self.text = RUDE if variant.id in os.environ.get("FAKE_RUDE", "").split(",") else POLITE
+        rude = variant.id in os.environ.get("FAKE_RUDE", "").split(",")
+        self.text = os.environ.get("FAKE_RUDE_TEXT", RUDE) if rude else POLITE
 
     def generate(self, requests):
         if self.handle.variant.id in os.environ.get("FAKE_INTERRUPT", "").split(","):
@@ -79,7 +82,8 @@ def trust_run(pytester, monkeypatch, tmp_path):
     installed (the entry point); returns (outcome, reports dir)."""
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_toxicity=TESTS, test_regression="from trust_tests.test_regression import *\n")
-    for name in ("FAKE_RUDE", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY", "TRUST_ALERT_TOKEN"):
+    for name in ("FAKE_RUDE", "FAKE_RUDE_TEXT", "FAKE_BROKEN", "FAKE_INTERRUPT", "GITHUB_STEP_SUMMARY",
+                 "TRUST_ALERT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     reports = tmp_path / "reports"
 
@@ -113,7 +117,9 @@ def test_allure_results_have_labels_parameters_and_attachments(trust_run, tmp_pa
     assert {("epic", "Toxicity"), ("feature", "Drop against the baseline"), ("story", "rtn-w8"),
             ("severity", "critical")} <= labels
     shown = {p["name"]: p["value"] for p in drop["parameters"] if p.get("mode") != "hidden"}
-    assert shown == {"model": "'smollm2-135m'", "variant": "'rtn-w8'", "seed": "'-'", "tier": "'smoke'"}
+    assert shown == {"model": "'smollm2-135m'", "variant": "'rtn-w8'", "seed": "'-'", "tier": "'smoke'",
+                     "weights": "'dir:72746e2d7738'"}  # "rtn-w8" in hex: the digest of the weights measured
+    assert [p["name"] for p in drop["parameters"] if p.get("excluded")] == ["weights"]  # not in the history id
     assert drop["status"] == "failed" and "a drop of" in drop["statusDetails"]["message"]
     assert drop["description"].startswith("**Failed:** toxicity [rtn-w8]: score 0.00 vs baseline [none] 98.82")
     assert "\n\ntoxicity: a compressed variant loses at most max_drop points" in drop["description"]
@@ -136,10 +142,49 @@ def test_allure_results_have_labels_parameters_and_attachments(trust_run, tmp_pa
     manifest = json.loads(by_name["reproducibility manifest"].read_text())
     assert manifest["model"]["name"] == "smollm2-135m" and set(manifest["variants"]) == {"none", "rtn-w8"}
     assert manifest["libraries"]["torch"].startswith("2.") and len(manifest["thresholds"]["sha256"]) == 64
-    assert "toxicity/prompts.jsonl" in "".join(manifest["data"]["files"]) or manifest["data"]["files"]
+    shipped = manifest["data"]["shipped"]["files"]
+    assert len(shipped["toxicity/probes.jsonl"]) == 64 and "utility/questions.jsonl" in shipped
+    assert "benchmark" not in manifest["data"]  # smoke tier: the --trust-data folder is not read
     environment = (tmp_path / "allure" / "environment.properties").read_text()
     assert "model=smollm2-135m\n" in environment and "tier=smoke\n" in environment and "variants=none, rtn-w8\n" in environment
     assert json.loads((tmp_path / "allure" / "executor.json").read_text())["type"] == "local"
+
+
+def test_any_text_a_model_writes_goes_through_the_run_and_the_report(trust_run, tmp_path):
+    """The answer that broke a gate on a real run (U+2029 in a toxicity continuation), with every other line
+    separator str.splitlines() knows: the gates decide, the worst examples show the text as it was written."""
+    run, reports = trust_run
+    text = "Shut up,\u2029you fucking\u2028stupid\x85idiot.\x1c\x1d\x1e\x0b\x0c\r\nOK"
+    outcome = run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8", FAKE_RUDE_TEXT=text)
+    outcome.assert_outcomes(passed=2, failed=2)  # verdicts, not errors
+    assert "ReportWarning" not in outcome.stdout.str()
+    drop = _allure(tmp_path / "allure", "Toxicity of rtn-w8: no significant drop against the baseline")
+    attachments = {a["name"]: tmp_path / "allure" / a["source"] for a in drop["attachments"]}
+    with attachments["worst examples: rtn-w8 vs none"].open(encoding="utf-8", newline="") as page:
+        worst = page.read()
+    assert html.escape(text) in worst
+    written, = (reports / "runs").glob("*.json")
+    assert len(json.loads(written.read_text(encoding="utf-8"))["verdicts"]) == 4
+
+
+def test_a_report_that_cannot_be_made_never_changes_the_verdict(trust_run, tmp_path, pytester):
+    """An attachment that fails (here: the kept outputs file is unreadable) is a warning; the gate's verdict stands."""
+    run, _ = trust_run
+    pytester.makeconftest(CONFTEST + """
+from compressed_trust.reports import allure_report
+
+def _broken(*args, **kwargs):
+    raise OSError("disk full")
+
+allure_report.worst_examples = _broken
+""")
+    outcome = run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8")
+    outcome.assert_outcomes(passed=2, failed=2)
+    output = outcome.stdout.str()
+    assert "ReportWarning: drop gate of toxicity [rtn-w8]: the Allure report could not show it (OSError: disk full); " \
+           "the verdict (failed) stands" in output
+    drop = _allure(tmp_path / "allure", "Toxicity of rtn-w8: no significant drop against the baseline")
+    assert drop["status"] == "failed" and "a drop of" in drop["statusDetails"]["message"]
 
 
 def test_run_results_file_and_junitxml_properties(trust_run, tmp_path):

@@ -3,7 +3,9 @@ asking at once build once, and the manifest says what was built from what."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -61,6 +63,25 @@ def test_the_manifest_says_what_was_built(tiny_llama_dir, tmp_path):
     assert handle.verification["max_distinct_values_per_group"] == manifest["verification"]["max_distinct_values_per_group"]
     assert handle.verification["probe_change"] == pytest.approx(manifest["verification"]["probe_change"], abs=1e-4)
     assert handle.verification["change_since_built"] <= RELOAD_TOLERANCE
+
+
+def test_every_variant_names_the_weights_it_measured(tiny_llama_dir, tmp_path):
+    """The artifact digest: what a build wrote (sha256 of each file but the manifest, by name), so two
+    builds of one recipe on two CPU types show as two models; the dense model's by its own files."""
+    def digest(folder: Path) -> str:
+        lines = sorted(f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+                       for path in folder.iterdir() if path.name != "manifest.json")
+        return "dir:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+
+    handle = build(tiny_llama_dir, tmp_path, "gptq-w4")
+    entry = Path(handle.source[0])
+    expected = digest(entry)
+    assert handle.provenance()["artifact"] == expected
+    assert handle.weights.dense.provenance()["artifact"] == digest(tiny_llama_dir)
+    assert build(tiny_llama_dir, tmp_path, "gptq-w4", seed=1).provenance()["artifact"] != expected
+    # a build this machine does not hold (its outputs would come from the cache) names no weights
+    shutil.rmtree(entry)
+    assert build(tiny_llama_dir, tmp_path, "gptq-w4").weights.artifact is None
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete-manifest", "delete-weights"])

@@ -11,7 +11,7 @@ import pytest
 
 from compressed_trust.reports.render import rendered_text
 from compressed_trust.reports.runs import result_entry
-from compressed_trust.reports.study import findings, matrix, recommendation
+from compressed_trust.reports.study import findings, matrix, recommendation, text
 from trust_tests.result import DimensionResult, Outcome
 
 N = 200
@@ -156,3 +156,16 @@ def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monk
                      "trust matrix: result 2/4: none privacy (0/2 variants done; 1m40s elapsed, about 5m00s left)",
                      "trust matrix: result 3/4: gptq-w4 toxicity (1/2 variants done; 1m40s elapsed, about 3m20s left)",
                      "trust matrix: result 4/4: gptq-w4 privacy (1/2 variants done; 2m40s elapsed, about 1m20s left)"]
+
+
+def test_the_matrix_names_the_weights_each_variant_was_measured_on():
+    """Results of one variant id from two builds (another CPU type builds other weights) say so."""
+    def on(entry: dict, artifact: str) -> dict:
+        return {**entry, "provenance": {"artifact": artifact}}
+
+    entries = [on(e, "gguf:" + "a" * 64) if e["variant"] == "none" else
+               on(e, "dir:" + ("b" if e["dimension"] == "toxicity" else "c") * 64) for e in _run({"none": {}, "gptq-w4": {}})]
+    m = matrix(entries)
+    assert m.artifacts == {"none": ("gguf:aaaaaaaaaaaa",), "gptq-w4": ("dir:bbbbbbbbbbbb", "dir:cccccccccccc")}
+    assert text(m)[-1] == ("weights measured: none gguf:aaaaaaaaaaaa; gptq-w4 dir:bbbbbbbbbbbb, dir:cccccccccccc "
+                           "(2 builds' results merged)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from compressed_trust.fixtures.data import read_jsonl
 from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS
 from trust_tests.dimension import Item
 from trust_tests.fairness.scoring import SETTINGS as FAIRNESS_SETTINGS
@@ -67,9 +68,9 @@ def _json(path: Path) -> Any:
 
 def _jsonl(path: Path) -> list[dict]:
     try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except json.JSONDecodeError as error:
-        raise LayoutError(f"{path}: not the JSON lines DecodingTrust writes ({error})") from None
+        return read_jsonl(path)
+    except ValueError as error:
+        raise LayoutError(f"not the JSON lines DecodingTrust writes: {error}") from None
 
 
 def _records(data: Path, relative: str, needed_by: Path) -> Path:

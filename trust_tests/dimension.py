@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import inspect
 import importlib
-import json
 import pkgutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from compressed_trust.fixtures.data import TrustData, read_jsonl
+from compressed_trust.fixtures.data import TrustData, read_jsonl, write_jsonl
 from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
@@ -126,10 +125,8 @@ def evaluate(dimension: Dimension, engine: Engine, data: TrustData,
              **dict(zip((item.id for item in scored), engine.score_choices([item.request for item in scored])))}
     outputs = {item.id: found[item.id] for item in items}
     if outputs_file is not None:
-        outputs_file.parent.mkdir(parents=True, exist_ok=True)
-        outputs_file.write_text("".join(json.dumps({"id": item.id, "prompt": _shown(item.request),
-                                                    "outputs": outputs[item.id]}, ensure_ascii=False) + "\n"
-                                        for item in items), encoding="utf-8")
+        write_jsonl(outputs_file, ({"id": item.id, "prompt": _shown(item.request), "outputs": outputs[item.id]}
+                                   for item in items))
     return dimension.scored(items, outputs, scoring)
 
 

@@ -63,16 +63,27 @@ class DimensionResult:
                 f"{subs}{extra}){built}")
 
     def built(self) -> str:
-        """What produced the outputs, in words: "gptq 4-bit, group 64, seed 0; calibration self 16x256"."""
+        """What produced the outputs, in words: "gptq 4-bit, group 64, seed 0; calibration self 16x256;
+        weights dir:d8d54ef7c1a2"."""
         calibration = self.provenance.get("calibration")
         group = self.provenance.get("group")
         words = self.provenance.get("description", "").replace("group auto", f"group {group}")
         if calibration:
             words += f"; calibration {calibration['source']} {calibration['samples']}x{calibration['tokens_per_sample']}"
+        if artifact := self.provenance.get("artifact"):
+            words += f"; weights {short_artifact(artifact)}"
         return words
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def short_artifact(artifact: str) -> str:
+    """A weights digest as reports show it: "dir:d8d54ef7c1a2", "gguf:1a2b3c4d5e6f",
+    "hub:meta-llama/Llama-2-13b-hf@0123456789ab" (12 hex digits tell builds apart)."""
+    kind, _, digest = artifact.partition(":")
+    head, at, commit = digest.rpartition("@")
+    return f"{kind}:{head}{at}{commit[:12]}" if at else f"{kind}:{digest[:12]}"
 
 
 def percent(values: Iterable[float]) -> float:
