@@ -167,17 +167,15 @@ def test_any_text_a_model_writes_goes_through_the_run_and_the_report(trust_run, 
     assert len(json.loads(written.read_text(encoding="utf-8"))["verdicts"]) == 4
 
 
-def test_a_report_that_cannot_be_made_never_changes_the_verdict(trust_run, tmp_path, pytester):
-    """An attachment that fails (here: the kept outputs file is unreadable) is a warning; the gate's verdict stands."""
+def test_a_report_that_cannot_be_made_never_changes_the_verdict(trust_run, tmp_path, monkeypatch):
+    """An attachment that fails (here: a full disk) is a warning; the gate's verdict stands."""
+    from compressed_trust.reports import allure_report
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
     run, _ = trust_run
-    pytester.makeconftest(CONFTEST + """
-from compressed_trust.reports import allure_report
-
-def _broken(*args, **kwargs):
-    raise OSError("disk full")
-
-allure_report.worst_examples = _broken
-""")
+    monkeypatch.setattr(allure_report, "worst_examples", broken)  # the run is in this process
     outcome = run(f"--alluredir={tmp_path / 'allure'}", rude="rtn-w8")
     outcome.assert_outcomes(passed=2, failed=2)
     output = outcome.stdout.str()
@@ -329,7 +327,7 @@ def test_the_rendered_report_shows_the_dimension_results(trust_run, tmp_path, re
             "credit drop 98.82 points, 95% CI [98.82, 98.82], n=64 paired items, significant") in page
     assert "epic Toxicity feature Drop against the baseline story rtn-w8 severity critical" in page
     assert "model 'smollm2-135m' variant 'rtn-w8' seed '-' tier 'smoke'" in page
-    assert "result toxicity [rtn-w8] application/json" in page and "worst examples: rtn-w8 vs none text/html" in page
+    assert "result toxicity [rtn-w8] application/json" in page and "worst examples: rtn-w8 vs none text/html" in page, page
 
 
 def test_a_variant_that_fails_its_verification_is_an_error(pytester, tmp_path):
