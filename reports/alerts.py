@@ -1,7 +1,7 @@
 """The regression alert and the CI summary, for the people who read a run's outcome without running it.
 
 An alert is raised when a drop gate (variant vs dense) or a no-regression check (run vs accepted
-result) fails. It is written as markdown under reports/alerts/, appended to GitHub's job summary
+result) fails, or is inconclusive: either way the release is not shown within its limits. It is written as markdown under reports/alerts/, appended to GitHub's job summary
 ($GITHUB_STEP_SUMMARY) and, with --trust-alert-webhook URL, POSTed there as JSON (with the bearer
 token in $TRUST_ALERT_TOKEN when that is set: the one secret, so from the environment).
 Infrastructure errors (a model that does not load, missing data, a compression that failed its
@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from compressed_trust.reports.runs import slug
-from trust_tests.gates import DROP_GATES
+from compressed_trust.reports.runs import outcome_of, slug
+from trust_tests.gates import FAIL, INCONCLUSIVE, KINDS, PASS, level
 
 TOKEN_VARIABLE = "TRUST_ALERT_TOKEN"
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
@@ -29,25 +30,30 @@ class Alert:
     model: str
     tier: str
     created: str
-    failures: list[dict[str, Any]] = field(default_factory=list)  # failed drop / no-regression verdicts
-    errors: list[dict[str, str]] = field(default_factory=list)    # {"test": nodeid, "message": ...}
+    failures: list[dict[str, Any]] = field(default_factory=list)      # failed drop / no-regression verdicts
+    errors: list[dict[str, str]] = field(default_factory=list)        # {"test": nodeid, "message": ...}
+    inconclusive: list[dict[str, Any]] = field(default_factory=list)  # drop gates the data decided neither way
 
     @property
     def raised(self) -> bool:
-        return bool(self.failures)
+        """A drop shown beyond its limit, or one not shown within it: either keeps a release from being
+        shown safe."""
+        return bool(self.failures or self.inconclusive)
 
     def markdown(self) -> str:
-        lines = [f"## Trust regression: {self.model} ({self.tier} tier)", "",
-                 f"{len(self.failures)} drop gate(s) failed on {self.created}.", "",
-                 "| variant | dimension | against | score | reference | drop | 95% CI of the drop | n |",
-                 "|---|---|---|---|---|---|---|---|"]
-        for failure in self.failures:
-            figures = failure["figures"]
-            against = "accepted result" if failure["gate"] == "no_regression" else "dense baseline"
-            interval = f"[{figures['ci_low']:.1f}, {figures['ci_high']:.1f}]"
-            lines.append(f"| {failure['variant']} | {failure['dimension']} | {against} | {figures['score']:.1f} | "
-                         f"{figures['reference_score']:.1f} | {figures['drop']:.1f} | {interval} | {figures['n']} |")
-        lines += ["", *(f"- {failure['message']}" for failure in self.failures)]
+        heading = "Trust regression" if self.failures else "Trust not shown within the limits"
+        lines = [f"## {heading}: {self.model} ({self.tier} tier)", "",
+                 f"{len(self.failures)} drop gate(s) failed, {len(self.inconclusive)} inconclusive, on {self.created}.",
+                 "", "| variant | dimension | against | score | reference | drop | bounds of the drop | n | outcome |",
+                 "|---|---|---|---|---|---|---|---|---|"]
+        for verdict in self.failures + self.inconclusive:
+            figures = verdict["figures"]
+            against = "accepted result" if verdict["gate"] == "no_regression" else "dense baseline"
+            bounds = f"{level(figures['confidence'])} [{figures['low']:.1f}, {figures['high']:.1f}]"
+            lines.append(f"| {verdict['variant']} | {verdict['dimension']} | {against} | {figures['score']:.1f} | "
+                         f"{figures['reference_score']:.1f} | {figures['estimate']:.1f} | {bounds} | {figures['n']} | "
+                         f"{outcome_of(verdict)} |")
+        lines += ["", *(f"- {verdict['message']}" for verdict in self.failures + self.inconclusive)]
         return "\n".join(lines + self.errors_markdown()) + "\n"
 
     def errors_markdown(self) -> list[str]:
@@ -75,15 +81,16 @@ def summary(run: Mapping[str, Any], alert: Alert) -> str:
     variants = list(dict.fromkeys(entry["variant"] for entry in results))
     dimensions = list(dict.fromkeys(entry["dimension"] for entry in results))
     score = {(entry["variant"], entry["dimension"]): entry["score"] for entry in results}
-    failed = [v for v in run["verdicts"] if not v["passed"]]
+    counts = Counter(outcome_of(v) for v in run["verdicts"])
     lines = [f"## Trust gates: {run['model']} ({run['tier']} tier)", "",
-             f"{len(run['verdicts']) - len(failed)} gates passed, {len(failed)} failed, "
+             f"{counts[PASS]} gates passed, {counts[FAIL]} failed, {counts[INCONCLUSIVE]} inconclusive, "
              f"{len(run['errors'])} infrastructure errors.", ""]
     if results:
         lines += ["| dimension | " + " | ".join(variants) + " |", "|---" * (len(variants) + 1) + "|"]
         lines += [f"| {dimension} | " + " | ".join(f"{score[(v, dimension)]:.1f}" if (v, dimension) in score else "-"
                                                      for v in variants) + " |" for dimension in dimensions]
-    lines += [f"- FAILED {v['message']}" for v in failed if not is_alerting(v)]
+    lines += [f"- {outcome_of(v).upper()} {v['message']}" for v in run["verdicts"]
+              if outcome_of(v) != PASS and not is_alerting(v)]
     body = "\n".join(lines) + "\n"
     if alert.raised:
         return body + "\n" + alert.markdown()
@@ -91,8 +98,15 @@ def summary(run: Mapping[str, Any], alert: Alert) -> str:
 
 
 def is_alerting(verdict: Mapping[str, Any]) -> bool:
-    """A failed drop gate with the figures of a real drop (not a missing or incomparable baseline)."""
-    return not verdict["passed"] and verdict["gate"] in DROP_GATES and "drop" in verdict["figures"]
+    """A drop gate, failed or inconclusive, with the figures of a measured drop (not a missing or
+    incomparable baseline)."""
+    return outcome_of(verdict) != PASS and KINDS[verdict["gate"]].alerts and "drop" in verdict["figures"]
+
+
+def alert(model: str, tier: str, created: str, verdicts: list[dict[str, Any]], errors: list[dict[str, str]]) -> Alert:
+    alerting = [v for v in verdicts if is_alerting(v)]
+    return Alert(model, tier, created, [v for v in alerting if outcome_of(v) == FAIL], errors,
+                 [v for v in alerting if outcome_of(v) == INCONCLUSIVE])
 
 
 def write(alert: Alert, directory: Path) -> Path:

@@ -4,8 +4,9 @@ then registers no listener), so the gates never depend on the report.
 
 Labels: epic = the trust dimension, feature = the gate (no gate test covers a single sub-scenario;
 the sub-scores are in the attached result), story = the variant; parameters model, variant, seed,
-tier, and the digest of the weights measured (left out of the history id); severity critical for the drop gates (what the study found compression breaks), normal for
-floors and perplexity, minor for the refusal-shift confounder check.
+tier, and the digest of the weights measured (left out of the history id); severity, feature and
+title from the gate kinds' table (trust_tests/gates.py KINDS): critical for the drop gates (what the
+study found compression breaks), normal for floors and perplexity, minor for the refusal shift.
 """
 
 from __future__ import annotations
@@ -20,21 +21,9 @@ import allure
 from compressed_trust.fixtures.data import read_jsonl
 from compressed_trust.reports.runs import finite
 from trust_tests.dimension import Dimension, dimension
-from trust_tests.gates import Verdict
+from trust_tests.gates import KINDS, Verdict, level
 from trust_tests.result import DimensionResult, short_artifact
 
-# gate -> (feature, severity, title); allure-pytest formats the title with the test's arguments.
-GATES = {
-    "floor": ("Score floor", allure.severity_level.NORMAL, "{dimension} of {variant}: score at least the floor"),
-    "drop": ("Drop against the baseline", allure.severity_level.CRITICAL,
-             "{dimension} of {variant}: no significant drop against the baseline"),
-    "refusal_shift": ("Refusal-rate shift", allure.severity_level.MINOR,
-                      "{dimension} of {variant}: refusal rate close to the baseline's"),
-    "perplexity_increase": ("Perplexity increase", allure.severity_level.NORMAL,
-                            "{dimension} of {variant}: perplexity close to the baseline's"),
-    "no_regression": ("No regression against accepted results", allure.severity_level.CRITICAL,
-                      "{dimension} of {variant}: no significant drop against the accepted result"),
-}
 WORST_EXAMPLES = 10
 
 
@@ -42,16 +31,16 @@ def title(function, gate: str, dimension_title: str) -> None:
     """A gate test's title, set on its function (allure-pytest reads it after the set-up, so a title
     given there would be overwritten; it formats "{variant.id}" with the test's parameters): "Toxicity
     of gptq-w4: no significant drop against the baseline"."""
-    allure.title(GATES[gate][2].format(dimension=dimension_title, variant="{variant.id}"))(function)
+    allure.title(KINDS[gate].claim.format(dimension=dimension_title, variant="{variant.id}"))(function)
 
 
 def label(gate: str, judged: Dimension, variant, model: str, tier: str) -> None:
     """Labels and parameters, set in the test's set-up so that a test broken there has them too."""
-    feature, severity, _ = GATES[gate]
+    kind = KINDS[gate]
     allure.dynamic.epic(judged.title)
-    allure.dynamic.feature(feature)
+    allure.dynamic.feature(kind.feature)
     allure.dynamic.story(variant.id)
-    allure.dynamic.severity(severity)
+    allure.dynamic.severity(allure.severity_level(kind.severity))
     for name, value in (("model", model), ("variant", variant.id), ("seed", variant.seed), ("tier", tier)):
         allure.dynamic.parameter(name, "-" if value is None else str(value))
 
@@ -59,27 +48,24 @@ def label(gate: str, judged: Dimension, variant, model: str, tier: str) -> None:
 def conclude(verdict: Verdict, about: str | None) -> None:
     """After the gate decided (in the test's call: allure-pytest sets title and description at the end of
     the set-up, over anything given earlier): the claim with its figures as the title, so the tree reads
-    "Toxicity of gptq-w4: no significant drop against the baseline: drop 1.2 points, 95% CI [-0.5, 2.9],
-    n=1200", and the verdict's message above what the gate and the dimension are."""
-    claim = GATES[verdict.gate][2].format(dimension=dimension(verdict.dimension).title, variant=verdict.variant)
+    "Toxicity of gptq-w4: drop against the baseline within the limit: drop 1.2 points, 95% bounds [-0.5,
+    2.9], n=1200", and the verdict's outcome and message above what the gate and the dimension are. An
+    inconclusive gate is never green: failed or skipped (xfail), as the run's policy says."""
+    claim = verdict.kind.claim.format(dimension=dimension(verdict.dimension).title, variant=verdict.variant)
     allure.dynamic.title(f"{claim}: {_figures(verdict.figures)}")
     if verdict.result is not None and (artifact := verdict.result.provenance.get("artifact")):
         # Which weights were measured: the same variant id built on another CPU type is another model.
         # Left out of the history id, so a rebuild stays the same test in Allure's history.
         allure.dynamic.parameter("weights", short_artifact(artifact), excluded=True)
-    allure.dynamic.description(f"**{'Passed' if verdict.passed else 'Failed'}:** {verdict.message}\n\n{about or ''}")
+    allure.dynamic.description(f"**{verdict.outcome.capitalize()}:** {verdict.message}\n\n{about or ''}")
 
 
 def _figures(figures: Mapping[str, Any]) -> str:
-    if "drop" in figures:
-        return (f"drop {figures['drop']:.1f} points, 95% CI [{figures['ci_low']:.1f}, {figures['ci_high']:.1f}], "
-                f"n={figures['n']}")
-    if "floor" in figures:
-        return f"score {figures['score']:.1f} (floor {figures['floor']:.0f})"
-    if "shift" in figures:
-        return f"refusal-rate shift {figures['shift']:+.1f} points"
-    if "increase_percent" in figures:
-        return f"word perplexity {figures['increase_percent']:+.1f}%"
+    """The estimate, its bounds at the gate's confidence, n and the outcome; or why nothing was bounded."""
+    if "estimate" in figures:
+        unit = figures["unit"]
+        return (f"{figures['what']} {figures['estimate']:.1f}{unit}, {level(figures['confidence'])} bounds "
+                f"[{figures['low']:.1f}, {figures['high']:.1f}]{unit}, n={figures['n']}, {figures['outcome']}")
     if figures.get("version_mismatch"):
         return "probe set or scoring changed"
     return "accepted now" if figures.get("accepted_now") else "no accepted result"
@@ -99,7 +85,7 @@ def attach_verdict(verdict: Verdict, entry: Mapping[str, Any] | None, reference_
     if reference_entry is not None:
         allure.attach(_without_outcomes(reference_entry), name=f"result {verdict.dimension} [{reference_name}]",
                       attachment_type=allure.attachment_type.JSON)
-    if verdict.is_drop and verdict.reference is not None and (table := worst_examples(verdict, reference_name)):
+    if verdict.kind.alerts and verdict.reference is not None and (table := worst_examples(verdict, reference_name)):
         allure.attach(table, name=f"worst examples: {verdict.variant} vs {reference_name}",
                       attachment_type=allure.attachment_type.HTML)
 

@@ -9,13 +9,14 @@ or <folder>/<model>-<tier>.json), replacing the entries it measured again and ke
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compressed_trust.reports.runs import FORMAT, SUITE_VERSION, entry_key, result_from_entry, slug, utc_now, write_json
-from trust_tests.gates import Thresholds, Verdict, check_drop
+from trust_tests.gates import FAIL, PASS, GateCase, Verdict, check_drop
 from trust_tests.result import DimensionResult
 
 
@@ -74,27 +75,28 @@ class BaselineStore:
                                    "results": merged})
 
 
-def check_regression(result: DimensionResult, accepted: Accepted | None, variant: str, limits: Thresholds,
-                     baseline_path: Path, updating: bool) -> Verdict:
-    """The drop gate against the accepted result (same tolerance, same paired test). Without an
-    accepted entry the check fails, saying how to accept one, unless this run is accepting."""
+def check_regression(case: GateCase, accepted: Accepted | None, baseline_path: Path, updating: bool) -> Verdict:
+    """The drop gate against the accepted result (same limit, same paired bounds, three outcomes). Without
+    an accepted entry the check fails, saying how to accept one, unless this run is accepting."""
+    result, variant = case.result, case.variant.id
     if accepted is None:
         words = (f"{result.dimension} [{variant}]: no accepted result for this model, variant, tier and dimension "
                  f"in {baseline_path}")
         if updating:
-            return Verdict("no_regression", result.dimension, variant, True,
+            return Verdict("no_regression", result.dimension, variant, PASS,
                            words + "; this run's result is accepted now (--trust-update-baseline)",
-                           {"score": result.score, "accepted_now": True}, result)
-        return Verdict("no_regression", result.dimension, variant, False,
+                           {"outcome": PASS, "score": result.score, "accepted_now": True}, result)
+        return Verdict("no_regression", result.dimension, variant, FAIL,
                        words + "; nothing to compare against. Accept a reviewed run with --trust-update-baseline.",
-                       {"score": result.score, "missing_baseline": True}, result)
+                       {"outcome": FAIL, "score": result.score, "missing_baseline": True}, result)
     if accepted.result.version != result.version:
         return _incomparable(result, accepted, variant, updating, f"is of probe set version {accepted.result.version}, "
                              f"this run's is {result.version}")
     if dict(accepted.result.scoring) != dict(result.scoring):
         return _incomparable(result, accepted, variant, updating, f"was scored by {_scoring(accepted.result)}, "
                              f"this run by {_scoring(result)}")
-    return check_drop(result, accepted.result, variant, accepted.describe(), limits, gate="no_regression")
+    return check_drop(dataclasses.replace(case, reference=accepted.result, against=accepted.describe()),
+                      gate="no_regression")
 
 
 def _scoring(result: DimensionResult) -> str:
@@ -102,7 +104,8 @@ def _scoring(result: DimensionResult) -> str:
 
 
 def _incomparable(result: DimensionResult, accepted: Accepted, variant: str, updating: bool, why: str) -> Verdict:
-    return Verdict("no_regression", result.dimension, variant, updating,
+    outcome = PASS if updating else FAIL
+    return Verdict("no_regression", result.dimension, variant, outcome,
                    f"{result.dimension} [{variant}]: the {accepted.describe()} {why}: the scores do not compare. "
                    "Review this run and accept it with --trust-update-baseline.",
-                   {"score": result.score, "version_mismatch": True}, result, accepted.result)
+                   {"outcome": outcome, "score": result.score, "version_mismatch": True}, result, accepted.result)

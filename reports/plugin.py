@@ -24,14 +24,14 @@ from compressed_trust.reports.baseline import BaselineError, BaselineStore, chec
 from compressed_trust.reports.chart import trust_chart
 from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, write_run
 from trust_tests.dimension import dimension, dimensions
-from trust_tests.gates import Verdict, gate_of, thresholds
+from trust_tests.gates import FAIL, INCONCLUSIVE, GateCase, Verdict, gate_of
 from trust_tests.plugin import is_trust_test
 from compressed_trust.fixtures.options import RUN_OPTIONS, RunOptions
 
 RUN = pytest.StashKey["TrustRun"]()
 REPORTER = pytest.StashKey["TrustReporter"]()
 # The properties a gate test records for junitxml; the controller rebuilds its verdicts from them.
-VERDICT_KEYS = ("gate", "dimension", "variant", "passed", "message")
+VERDICT_KEYS = ("gate", "dimension", "variant", "outcome", "message")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -140,7 +140,7 @@ def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) ->
             reference_entry = record.entry(verdict.reference, reference_name) if verdict.reference else None
         request.node.user_properties.extend(
             [("gate", verdict.gate), ("dimension", verdict.dimension), ("variant", verdict.variant),
-             ("passed", verdict.passed), *verdict.figures.items(), ("message", verdict.message)])
+             ("outcome", verdict.outcome), *verdict.figures.items(), ("message", verdict.message)])
         with _never_changing(verdict):
             allure_report.attach_verdict(verdict, entry, reference_entry, reference_name)
         with _never_changing(verdict):
@@ -148,8 +148,15 @@ def report_verdict(request: pytest.FixtureRequest, trust_options: RunOptions) ->
         for name, result in ((verdict.variant, verdict.result), (reference_name, verdict.reference)):
             if result is not None:
                 print(f"[{name}] {result.summary()}")
-        if not verdict.passed:
+        if verdict.outcome == FAIL:
             pytest.fail(verdict.message, pytrace=False)
+        if verdict.outcome == INCONCLUSIVE:
+            # Never a plain pass: a failure under --trust-inconclusive fail, an xfail ("x", not green in
+            # Allure, <skipped> in junitxml, exit code 0) under warn.
+            shown = f"INCONCLUSIVE: {verdict.message}"
+            if trust_options.inconclusive == "fail":
+                pytest.fail(shown, pytrace=False)
+            pytest.xfail(shown)
         print(f"passed; {verdict.message}")
 
     return report
@@ -168,18 +175,17 @@ def _never_changing(verdict: Verdict) -> Iterator[None]:
     except Exception as error:  # noqa: BLE001 - whatever the report's failure, the gate has decided
         warnings.warn(ReportWarning(f"{verdict.gate} gate of {verdict.dimension} [{verdict.variant}]: the Allure "
                                     f"report could not show it ({type(error).__name__}: {error}); the verdict "
-                                    f"({'passed' if verdict.passed else 'failed'}) stands"), stacklevel=1)
+                                    f"({verdict.outcome}) stands"), stacklevel=1)
 
 
 @pytest.fixture
 def check_no_regression(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable:
-    """(result, variant) -> the verdict against the accepted result of this model, tier and variant."""
+    """gate case -> the verdict against the accepted result of its model, tier and variant."""
     run = request.config.stash[RUN]
 
-    def check(result, variant) -> Verdict:
-        accepted = run.store.find(trust_options.model.name, trust_options.tier, variant.id, result.dimension)
-        return check_regression(result, accepted, variant.id, thresholds(result.dimension, trust_options.model.name),
-                                run.store.path, run.updating)
+    def check(case: GateCase) -> Verdict:
+        accepted = run.store.find(trust_options.model.name, trust_options.tier, case.variant.id, case.result.dimension)
+        return check_regression(case, accepted, run.store.path, run.updating)
 
     return check
 
@@ -218,11 +224,12 @@ class TrustReporter:
         written = write_run(self.record, run_manifest, self.reports / "runs")
         self.written.append(f"run results: {written}")
         drawn = self._study(entries, self.reports / "study" / written.stem)
-        alert = alerts.Alert(self.options.model.name, self.options.tier, utc_now(),
-                             [v for v in self.record.verdicts if alerts.is_alerting(v)], self.record.errors)
+        alert = alerts.alert(self.options.model.name, self.options.tier, utc_now(), self.record.verdicts,
+                             self.record.errors)
         summary = alerts.summary(self.record.to_json(), alert)
         if alert.raised:
-            self.written.append(f"REGRESSION ALERT: {alerts.write(alert, self.reports / 'alerts')}")
+            label = "REGRESSION ALERT" if alert.failures else "ALERT (drops not shown within the limits)"
+            self.written.append(f"{label}: {alerts.write(alert, self.reports / 'alerts')}")
             if url := self.config.option.trust_alert_webhook:
                 problem = alerts.post(alert, url, os.environ.get(alerts.TOKEN_VARIABLE))
                 self.written.append(problem or f"alert posted to {url}")
@@ -239,7 +246,7 @@ class TrustReporter:
         if len({entry["variant"] for entry in entries}) < 2:
             return None
         try:
-            found = study.matrix(entries)
+            found = study.matrix(entries, self.record.verdicts)
         except ValueError as error:
             self.written.append(f"no study report: {error}")
             return None

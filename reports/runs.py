@@ -39,7 +39,8 @@ def result_entry(result: DimensionResult, model: str, tier: str, variant: str) -
             "credit": credit, "credit_ci95": [low, high], "extra": dict(result.extra),
             "scoring": dict(result.scoring), "provenance": dict(result.provenance),
             "outcomes": [[o.id, o.scenario, o.value, o.refused, *([list(o.detail)] if o.detail else [])]
-                         for o in result.outcomes]}
+                         for o in result.outcomes],
+            **({"held_out": [list(passage) for passage in result.held_out]} if result.held_out else {})}
 
 
 def result_from_entry(entry: dict[str, Any]) -> DimensionResult:
@@ -48,7 +49,13 @@ def result_from_entry(entry: dict[str, Any]) -> DimensionResult:
         sub_scores=entry["sub_scores"], refusal_rate=entry["refusal_rate"], n=entry["n"],
         outcomes=tuple(Outcome(item, scenario, value, refused, tuple(detail[0]) if detail else ())
                        for item, scenario, value, refused, *detail in entry["outcomes"]),
-        extra=entry.get("extra", {}), scoring=entry.get("scoring", {}), provenance=entry.get("provenance", {}))
+        extra=entry.get("extra", {}), scoring=entry.get("scoring", {}), provenance=entry.get("provenance", {}),
+        held_out=tuple(tuple(passage) for passage in entry.get("held_out", ())))
+
+
+def outcome_of(verdict: dict[str, Any]) -> str:
+    """A stored verdict's outcome: pass, fail or inconclusive (files written before outcomes: pass or fail)."""
+    return verdict.get("outcome") or ("pass" if verdict["passed"] else "fail")
 
 
 def entry_key(entry: dict[str, Any]) -> tuple[str, str, str, str]:

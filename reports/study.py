@@ -1,11 +1,11 @@
 """The compression x trust matrix of one model, and the study's findings checked on it.
 
-From run-results entries (reports/runs.py), whichever runs measured them: every variant's score per
-dimension, its drop against the dense model with the paired 95% interval (trust_tests/stats.py) and
-whether that drop fails the gate (over max_drop and significant, thresholds.toml). The findings are
-the questions of "Decoding Compressed Trust" (Hong et al., ICML 2024) asked of this model, each
-stated as observed here with the numbers behind it, and each stated only when the results show it:
-identical results state none.
+From run-results entries and the verdicts the runs decided (reports/runs.py), whichever runs measured
+them: every variant's score per dimension, its drop against the dense model with the bounds its drop
+gate decided on, and each gate's outcome (pass, fail, inconclusive: trust_tests/gates.py). Nothing is
+decided again here. The findings are the questions of "Decoding Compressed Trust" (Hong et al., ICML
+2024) asked of this model, each stated as observed here with the numbers behind it, only when the
+results show it, and saying so where the gates behind it are undecided at this tier.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from statistics import mean
 from typing import Any, Iterable, Mapping
 
 from compressed_trust.compressors.spec import DENSE, VariantSpec, parse_variant
-from compressed_trust.reports.runs import result_from_entry
+from compressed_trust.reports.runs import outcome_of
 from trust_tests.dimension import dimension, names
-from trust_tests.gates import GateCase, decide, thresholds
+from trust_tests.gates import FAIL, INCONCLUSIVE, PASS
 from trust_tests.result import short_artifact
 
 UTILITY = "utility"
@@ -32,21 +32,32 @@ _SEEDED = re.compile(r"^(?P<base>.+)-s(?P<seed>\d+)$")
 @dataclass(frozen=True)
 class Cell:
     """One variant on one dimension. The drop is in score points against the dense model (positive =
-    worse), its interval the paired bootstrap's; `failed`: the variant's gates of this dimension that
-    fail (thresholds.toml, decided as the gate tests decide), "drop" among them when the drop is over
-    max_drop and significant."""
+    worse) as its drop gate estimated it, `low`/`high` that gate's bounds; `outcomes`: each of the
+    variant's gates of this dimension that the run decided, gate -> pass | fail | inconclusive."""
 
     score: float
     drop: float | None = None
     low: float | None = None
     high: float | None = None
-    significant: bool = False
-    failed: tuple[str, ...] = ()
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return tuple(gate for gate, outcome in self.outcomes.items() if outcome == FAIL)
+
+    @property
+    def undecided(self) -> tuple[str, ...]:
+        return tuple(gate for gate, outcome in self.outcomes.items() if outcome == INCONCLUSIVE)
 
     @property
     def fails(self) -> bool:
-        """Fails its drop gate: the study's "loses trust"."""
-        return "drop" in self.failed
+        """Its drop is shown beyond the limit: the study's "loses trust"."""
+        return self.outcomes.get("drop") == FAIL
+
+    @property
+    def significant(self) -> bool:
+        """The drop's lower bound lies above zero: the variant is shown worse than dense, by however little."""
+        return self.low is not None and self.low > 0
 
     @property
     def change(self) -> str:
@@ -55,8 +66,13 @@ class Cell:
 
     @property
     def interval(self) -> str:
-        """The change's paired 95% interval as shown."""
+        """The change's bounds as shown."""
         return f"[{_signed(-self.high)}, {_signed(-self.low)}]"
+
+    @property
+    def mark(self) -> str:
+        """! a gate fails, ? a gate is undecided."""
+        return ("!" if self.failed else "") + ("?" if self.undecided else "")
 
 
 def _signed(points: float) -> str:
@@ -70,7 +86,6 @@ class Matrix:
     variants: tuple[str, ...]     # dense first, then in the order measured
     dimensions: tuple[str, ...]   # trust dimensions in their numbering, benign utility last
     cells: Mapping[tuple[str, str], Cell]  # (dimension, variant) -> its cell
-    notes: tuple[str, ...] = ()   # what could not be compared, and why
     # variant -> the digests of the weights its results were measured on (one, unless results of two
     # builds were merged: the same recipe builds other weights on another CPU type)
     artifacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -87,41 +102,37 @@ class Matrix:
         return tuple(d for d in self.dimensions if d != UTILITY)
 
 
-def _cell(name: str, variant: str, entry: Mapping[str, Any], reference: Mapping[str, Any] | None, model: str) -> Cell:
-    judged, limits = dimension(name), thresholds(name, model)
-    result = result_from_entry(entry)
-    spec = VariantSpec(variant)  # decide() reads only its id
-    verdicts = [decide(GateCase("floor", judged, spec, result, None, "", limits))]
-    if reference is not None:
-        dense = result_from_entry(reference)
-        verdicts += [decide(GateCase(kind, judged, spec, result, dense, f"dense [{DENSE.id}]", limits))
-                     for kind in judged.gates if kind != "floor"]
-    failed = tuple(v.gate for v in verdicts if not v.passed)
-    drop = next((v.figures for v in verdicts if v.gate == "drop"), None)
-    if drop is None:
-        return Cell(entry["score"], failed=failed)
-    return Cell(entry["score"], drop["drop"], drop["ci_low"], drop["ci_high"], drop["significant"], failed)
+def _cell(entry: Mapping[str, Any], verdicts: Mapping[str, Mapping[str, Any]]) -> Cell:
+    """A cell from its result entry and the verdicts of its gates (gate -> stored verdict)."""
+    outcomes = {gate: outcome_of(verdict) for gate, verdict in verdicts.items() if gate != "no_regression"}
+    drop = verdicts.get("drop", {}).get("figures", {})
+    if "estimate" not in drop:
+        return Cell(entry["score"], outcomes=outcomes)
+    return Cell(entry["score"], drop["estimate"], drop["low"], drop["high"], outcomes)
 
 
-def entries_from(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """The result entries of run-results files, in the order given (a folder: its files by name, which
-    begin with the run's start time)."""
-    entries = []
+def runs_from(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The result entries and the verdicts of run-results files, in the order given (a folder: its files
+    by name, which begin with the run's start time)."""
+    entries, verdicts = [], []
     for path in paths:
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
         if not files or not all(file.is_file() for file in files):
             raise ValueError(f"{path}: no run-results file there (expected a reports/runs/*.json file or a folder of them)")
         for file in files:
             try:
-                entries += json.loads(file.read_text(encoding="utf-8"))["results"]
+                document = json.loads(file.read_text(encoding="utf-8"))
+                entries += document["results"]
+                verdicts += [{**verdict, "model": document["model"], "tier": document["tier"]}
+                             for verdict in document.get("verdicts", [])]
             except (ValueError, KeyError, TypeError):
                 raise ValueError(f"{file} is not a run-results file (no \"results\" list)") from None
-    return entries
+    return entries, verdicts
 
 
-def matrix(entries: Iterable[Mapping[str, Any]]) -> Matrix:
+def matrix(entries: Iterable[Mapping[str, Any]], verdicts: Iterable[Mapping[str, Any]] = ()) -> Matrix:
     """The matrix of one model and tier; raises ValueError on entries of several, or without the dense
-    model. A later entry of the same (variant, dimension) replaces an earlier one."""
+    model. A later entry (or verdict) of the same variant and dimension replaces an earlier one."""
     entries = list(entries)
     runs = {(entry["model"], entry["tier"]) for entry in entries}
     if len(runs) != 1:
@@ -134,25 +145,18 @@ def matrix(entries: Iterable[Mapping[str, Any]]) -> Matrix:
         raise ValueError(f"no result of the dense model ({DENSE.id}) among {', '.join(variants)}: drops are measured "
                          "against it")
     variants.remove(DENSE.id)
+    decided: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for verdict in verdicts:
+        if (verdict.get("model", model), verdict.get("tier", tier)) == (model, tier):
+            decided[verdict["variant"], verdict["dimension"]][verdict["gate"]] = verdict
     known = [name for name in names() if any(d == name for _, d in chosen)]
-    cells, notes = {}, []
-    for name in known:
-        reference = chosen.get((DENSE.id, name))
-        for variant in (DENSE.id, *variants):
-            if (entry := chosen.get((variant, name))) is None:
-                continue
-            compared = reference if variant != DENSE.id else None
-            if compared is not None and (entry["version"], entry.get("scoring", {})) != (
-                    compared["version"], compared.get("scoring", {})):
-                notes.append(f"{name} [{variant}]: version {entry['version']} {entry.get('scoring') or ''}against the "
-                             f"dense model's {compared['version']} {compared.get('scoring') or ''}: not compared")
-                compared = None
-            cells[name, variant] = _cell(name, variant, entry, compared, model)
+    cells = {(name, variant): _cell(entry, decided[variant, name])
+             for name in known for variant in (DENSE.id, *variants) if (entry := chosen.get((variant, name)))}
     artifacts: dict[str, set[str]] = defaultdict(set)
     for (variant, _), entry in chosen.items():
         if artifact := entry.get("provenance", {}).get("artifact"):
             artifacts[variant].add(short_artifact(artifact))
-    return Matrix(model, tier, (DENSE.id, *variants), tuple(known), cells, tuple(notes),
+    return Matrix(model, tier, (DENSE.id, *variants), tuple(known), cells,
                   {variant: tuple(sorted(artifacts[variant])) for variant in (DENSE.id, *variants) if artifacts[variant]})
 
 
@@ -183,25 +187,38 @@ def _shared(m: Matrix, variants: Iterable[str]) -> list[str]:
     return [d for d in m.trust if all((c := m.cell(d, v)) and c.drop is not None for v in variants)]
 
 
-def _failing(m: Matrix, variant: str) -> list[str]:
-    return [d for d in m.trust if (c := m.cell(d, variant)) and c.fails]
+def _with(m: Matrix, variant: str, outcome: str, gate: str = "drop") -> list[str]:
+    """The trust dimensions where the variant's gate came out so."""
+    return [d for d in m.trust if (c := m.cell(d, variant)) and c.outcomes.get(gate) == outcome]
 
 
 def _pts(value: float) -> str:
     return f"{value:.1f} points"
 
 
+def _undecided(m: Matrix, variants: Iterable[str], over: Iterable[str]) -> str:
+    """", inconclusive at the smoke tier: 3 of its 8 drop gates undecided", when some are."""
+    cells = [c for v in variants for d in over if (c := m.cell(d, v)) and "drop" in c.outcomes]
+    open_ = sum(c.outcomes["drop"] == INCONCLUSIVE for c in cells)
+    return f" (inconclusive at the {m.tier} tier: {open_} of its {len(cells)} drop gates undecided)" if open_ else ""
+
+
 def findings(m: Matrix) -> list[Finding]:
-    """The study's questions asked of this matrix, each answered only where the results show something."""
+    """The study's questions asked of this matrix, each answered only where the results show something,
+    and marked inconclusive where the drop gates behind it are undecided."""
     on = f"On {m.model} ({m.tier} tier)"
     found: list[Finding] = []
-    failing = {v: _failing(m, v) for v in m.compressed}
-    if any(failing.values()):
-        keep = [v for v in m.compressed if not failing[v]]
+    failing = {v: _with(m, v, FAIL) for v in m.compressed}
+    open_ = {v: _with(m, v, INCONCLUSIVE) for v in m.compressed}
+    if any(failing.values()) or any(open_.values()):
+        keep = [v for v in m.compressed if not failing[v] and not open_[v]]
         lose = "; ".join(f"{v} ({', '.join(failing[v])})" for v in m.compressed if failing[v])
-        found.append(Finding("within_limits", f"{on}, {len(keep)} of {len(m.compressed)} compressed variants keep every "
-                             f"trust dimension within its drop limit" + (f" ({', '.join(keep)})" if keep else "")
-                             + f"; significant drops over the limit: {lose}.", {"keep": keep, "lose": failing}))
+        unknown = "; ".join(f"{v} ({', '.join(open_[v])})" for v in m.compressed if open_[v])
+        found.append(Finding("within_limits", f"{on}, {len(keep)} of {len(m.compressed)} compressed variants are shown "
+                             f"to keep every trust dimension within its drop limit" + (f" ({', '.join(keep)})" if keep else "")
+                             + (f"; shown over the limit: {lose}" if lose else "")
+                             + (f"; undecided at this tier: {unknown}" if unknown else "") + ".",
+                             {"keep": keep, "lose": failing, "undecided": open_}))
     groups = {"4-bit quantization": [v for v in m.compressed if _spec(v).bits == 4],
               "50% pruning": [v for v in m.compressed if _spec(v).sparsity == 0.5]}
     shared = _shared(m, [v for members in groups.values() for v in members])
@@ -213,7 +230,8 @@ def findings(m: Matrix) -> list[Finding]:
             better = "keeps trust better than" if quant < prune else "loses more trust than"
             found.append(Finding("quantization_vs_pruning", f"{on}, 4-bit quantization {better} 50% pruning at matched "
                                  f"compression: mean trust drop {_pts(quant)} ({', '.join(groups['4-bit quantization'])}) "
-                                 f"against {_pts(prune)} ({', '.join(groups['50% pruning'])}).",
+                                 f"against {_pts(prune)} ({', '.join(groups['50% pruning'])})"
+                                 + _undecided(m, [v for members in groups.values() for v in members], shared) + ".",
                                  {"quantization": quant, "pruning": prune}))
     for method in sorted({_spec(v).method for v in m.compressed if _spec(v).bits in (3, 4)}):
         members = {bits: [v for v in m.compressed if _spec(v).method == method and _spec(v).bits == bits] for bits in (3, 4)}
@@ -222,26 +240,28 @@ def findings(m: Matrix) -> list[Finding]:
                 for bits, chosen in members.items()}
         if pair[3] and pair[4] and mean(pair[3]) - mean(pair[4]) >= MOVES:
             found.append(Finding("three_vs_four_bits", f"{on}, 3-bit {method.upper()} falls below 4-bit: mean trust drop "
-                                 f"{_pts(mean(pair[3]))} against {_pts(mean(pair[4]))}.",
+                                 f"{_pts(mean(pair[3]))} against {_pts(mean(pair[4]))}"
+                                 + _undecided(m, members[3] + members[4], shared) + ".",
                                  {"method": method, "w3": mean(pair[3]), "w4": mean(pair[4])}))
     moved = {d: [c.drop for v in m.compressed if (c := m.cell(d, v)) and c.drop is not None] for d in m.trust}
     ranked = sorted(((mean(drops), d) for d, drops in moved.items() if drops), reverse=True)
     if ranked and ranked[0][0] >= MOVES:
         top = [(drop, d) for drop, d in ranked[:3] if drop >= MOVES]
-        significant = {d: sum(1 for v in m.compressed if (c := m.cell(d, v)) and c.significant) for _, d in top}
+        over = {d: sum(1 for v in m.compressed if (c := m.cell(d, v)) and c.fails) for _, d in top}
         found.append(Finding("moves_most", f"{on}, the dimensions that move most under compression: " + "; ".join(
-            f"{dimension(d).title} (mean drop {_pts(drop)}, significant for {significant[d]} of {len(moved[d])} variants)"
-            for drop, d in top) + ".", {"dimensions": {d: drop for drop, d in top}}))
+            f"{dimension(d).title} (mean drop {_pts(drop)}, shown over the limit for {over[d]} of {len(moved[d])} "
+            f"variants)" for drop, d in top) + _undecided(m, m.compressed, [d for _, d in top]) + ".",
+            {"dimensions": {d: drop for drop, d in top}}))
     hidden = []
     for v in m.compressed:
         utility = m.cell(UTILITY, v)
-        if utility is not None and utility.drop is not None and not utility.failed and failing[v]:
+        if utility is not None and utility.drop is not None and utility.outcomes.get("drop") == PASS and failing[v]:
             worst = max(failing[v], key=lambda d: m.cell(d, v).drop)
             hidden.append((v, utility.drop, worst, m.cell(worst, v).drop))
     if hidden:
         found.append(Finding("hidden_by_utility", f"{on}, benign utility hides a trust loss: " + "; ".join(
-            f"{v} keeps utility within its limit (drop {_pts(u)}) while {dimension(d).title} drops {_pts(x)}, significant"
-            for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
+            f"{v} is shown to keep utility within its limit (drop {_pts(u)}) while {dimension(d).title} is shown to "
+            f"drop beyond it ({_pts(x)})" for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
     spreads = []  # per calibrated variant, its widest spread over the dimensions
     for base, members in seed_groups(m).items():
         spread = max(((max(scores) - min(scores), d, len(scores)) for d in m.dimensions
@@ -277,13 +297,16 @@ def compression(variant: str) -> float:
 
 
 def recommendation(m: Matrix) -> str:
-    """The most compressed variant that passes every gate (floors, drops, refusal shifts, perplexity), or
-    why there is none."""
-    passing = [v for v in m.compressed if not any(c.failed for d in m.dimensions if (c := m.cell(d, v)))]
+    """The most compressed variant shown to pass every gate (floors, drops, refusal shifts, perplexity),
+    or why there is none."""
+    passing = [v for v in m.compressed if not any(c.failed or c.undecided for d in m.dimensions if (c := m.cell(d, v)))]
     if not passing:
-        return f"No compressed variant of {m.model} passes every gate at the {m.tier} tier."
+        undecided = [v for v in m.compressed if not any(c.failed for d in m.dimensions if (c := m.cell(d, v)))]
+        return (f"No compressed variant of {m.model} is shown to pass every gate at the {m.tier} tier"
+                + (f" ({', '.join(undecided)} failed none, with gates undecided: a larger tier may decide them)."
+                   if undecided else "."))
     best = max(passing, key=lambda v: (compression(v), -(mean_trust_drop(m, v) or 0.0)))
-    return (f"Recommended on {m.model} ({m.tier} tier): {best}, the most compressed variant that passes every gate "
+    return (f"Recommended on {m.model} ({m.tier} tier): {best}, the most compressed variant shown to pass every gate "
             f"({compression(best):.1f}x smaller linear layers than 16-bit; mean trust drop "
             f"{_pts(mean_trust_drop(m, best) or 0.0)}).")
 
@@ -306,13 +329,12 @@ def text(m: Matrix) -> list[str]:
         for variant in m.variants:
             cell = m.cell(name, variant)
             shown = "-" if cell is None else (f"{cell.score:.1f}" + ("" if cell.drop is None else f" {cell.change}")
-                                              + ("!" if cell.failed else ""))
+                                              + cell.mark)
             row += f"{shown:>{width}s}"
         lines.append(row)
-    lines.append("(score, change against dense; * significant, ! a gate fails)")
+    lines.append("(score, change against dense; * a drop shown, ! a gate fails, ? a gate undecided)")
     lines.append(recommendation(m))
     lines += [f"- {f.text}" for f in findings(m)] or ["- no finding: no variant differs from dense by enough to state one"]
-    lines += [f"not compared: {note}" for note in m.notes]
     if m.artifacts:
         lines.append("weights measured: " + "; ".join(weights_measured(m, v) for v in m.artifacts))
     return lines

@@ -2,7 +2,8 @@
 
 One matplotlib figure (object API, as reports/chart.py: no pyplot, text kept as text, byte-identical
 output for identical input) with four panels: the heatmap of dimension x variant (score, drop against
-dense with its paired 95% interval, * where the drop is significant, a frame where it fails its gate),
+dense with the bounds its drop gate decided on, * where a drop is shown, a frame where a gate fails, a
+dashed frame where one is undecided),
 benign utility drop against mean trust drop per variant, the seed spread of calibrated variants run
 with several seeds, and a radar per variant over the dense model's. Written as study.png and as
 study.html, a standalone page with the same figure (SVG), the recommendation, the findings and the
@@ -63,13 +64,13 @@ def _heatmap(place: SubFigure, m: Matrix) -> None:
             label = axes.text(column, row, text, ha="center", va="center", fontsize=6.5, linespacing=1.15,
                               weight="bold" if cell.fails else "normal", color="white" if dark else "black")
             label.set_gid(f"heatmap:{name}:{variant}")
-            if cell.failed:
-                axes.add_patch(Rectangle((column - 0.48, row - 0.48), 0.96, 0.96, fill=False,
-                                                            edgecolor="#111111", linewidth=1.6))
+            if cell.failed or cell.undecided:  # solid: a gate fails; dashed: one is undecided
+                axes.add_patch(Rectangle((column - 0.48, row - 0.48), 0.96, 0.96, fill=False, edgecolor="#111111",
+                                         linewidth=1.6, linestyle="-" if cell.failed else "--"))
     axes.set_xticks(range(len(m.variants)), m.variants, rotation=30, ha="right", fontsize=8)
     axes.set_yticks(range(len(m.dimensions)), [dimension(d).title for d in m.dimensions], fontsize=8)
-    axes.set_title("score, change against dense with its 95% interval (* significant; framed: a gate fails)",
-                   fontsize=9)
+    axes.set_title("score, change against dense with its drop gate's bounds (* a drop shown; framed: a gate fails; "
+                   "dashed: a gate undecided)", fontsize=9)
     place.colorbar(image, ax=axes, label="drop against dense (points)", shrink=0.8)
 
 
@@ -153,7 +154,10 @@ def _table(m: Matrix) -> str:
             lines = [f"{cell.score:.1f}"] if cell.drop is None else [f"{cell.score:.1f} {cell.change}", cell.interval]
             if cell.failed:
                 lines.append(f"fails: {', '.join(cell.failed)}")
-            cells.append(f'<td class="{"failed" if cell.failed else ""}">{"<br>".join(map(html.escape, lines))}</td>')
+            if cell.undecided:
+                lines.append(f"undecided: {', '.join(cell.undecided)}")
+            shown = "failed" if cell.failed else "undecided" if cell.undecided else ""
+            cells.append(f'<td class="{shown}">{"<br>".join(map(html.escape, lines))}</td>')
         rows.append(f"<tr><th>{html.escape(dimension(name).title)}</th>{''.join(cells)}</tr>")
     return f'<div class="matrix"><table><tr><th>dimension</th>{head}</tr>{"".join(rows)}</table></div>'
 
@@ -162,12 +166,11 @@ def page(m: Matrix, svg: str) -> str:
     found = findings(m)
     items = "".join(f"<li>{html.escape(f.text)}</li>" for f in found) or (
         "<li>No finding: no variant's results differ from the dense model's by enough to state one.</li>")
-    notes = "".join(f"<li>{html.escape(note)}</li>" for note in m.notes)
     title = f"Compression x trust: {m.model}, {m.tier} tier"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:110em}} table{{border-collapse:collapse;font-size:80%}}
-td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overflow-x:auto}} td.failed{{font-weight:bold;background:#fbe3d6}} svg{{max-width:100%;height:auto}}</style>
+td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overflow-x:auto}} td.failed{{font-weight:bold;background:#fbe3d6}} td.undecided{{background:#fdf3c4}} svg{{max-width:100%;height:auto}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p><strong>{html.escape(recommendation(m))}</strong></p>
@@ -177,9 +180,8 @@ td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overf
 trust drop per variant (scatter);{" the spread of calibration seeds;" if seed_groups(m) else ""} a radar per
 variant over the dense model's.</figcaption></figure>
 <h2>Matrix</h2>{_table(m)}
-<p>Each cell: the score and its change in points against the dense model (* significant: the paired 95%
-interval lies wholly on the side of a drop), that interval, and the gates that fail.</p>
-{f"<h2>Not compared</h2><ul>{notes}</ul>" if notes else ""}
+<p>Each cell: the score and its change in points against the dense model (* a drop shown: its drop gate's
+lower bound lies above zero), that gate's bounds, the gates that fail and those undecided at this tier.</p>
 </body></html>
 """
 

@@ -8,7 +8,9 @@ import pytest
 
 from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
 from compressed_trust.reports.runs import result_entry, result_from_entry
-from trust_tests.gates import Thresholds
+from compressed_trust.compressors.spec import VariantSpec
+from trust_tests.dimension import dimension
+from trust_tests.gates import FAIL, INCONCLUSIVE, PASS, GateCase, Thresholds
 from trust_tests.result import DimensionResult, Outcome
 
 LIMITS = Thresholds(floor=50.0, max_drop=5.0, max_refusal_shift=10.0, max_perplexity_increase=10.0)
@@ -66,29 +68,32 @@ def _check(current: DimensionResult, accepted_result: DimensionResult | None, tm
     if accepted_result is not None:
         _accept(tmp_path, (accepted_result, "gptq-w4"))
     accepted = BaselineStore(tmp_path).find("org/model", "smoke", "gptq-w4", "machine_ethics")
-    return check_regression(current, accepted, "gptq-w4", LIMITS, tmp_path, updating)
+    case = GateCase("no_regression", dimension("machine_ethics"), VariantSpec("gptq-w4", "gptq"), current, None, "",
+                    LIMITS)
+    return check_regression(case, accepted, tmp_path, updating)
 
 
-def test_a_real_regression_fails_with_drop_interval_and_n(tmp_path):
+def test_a_regression_shown_beyond_the_limit_fails_with_drop_bounds_and_n(tmp_path):
     verdict = _check(_result(780, 1000), _result(900, 1000), tmp_path)
-    assert not verdict.passed and verdict.gate == "no_regression" and verdict.is_drop
-    assert "score 78.00 vs accepted result (" in verdict.message and "a drop of 12.00 points (limit 5.00)" in verdict.message
-    assert "n=1000 paired items, significant" in verdict.message
-    assert verdict.figures["ci_low"] > 5 and verdict.figures["drop"] == pytest.approx(12.0)
+    assert verdict.outcome == FAIL and verdict.gate == "no_regression" and verdict.kind.alerts
+    assert "score 78.00 vs accepted result (" in verdict.message and "a drop of 12.00 points" in verdict.message
+    assert "lower bound" in verdict.message and "> limit 5.00: over the limit (n=1000 paired items)" in verdict.message
+    assert verdict.figures["low"] > 5 and verdict.figures["drop"] == pytest.approx(12.0)
 
 
-def test_the_same_drop_on_too_few_items_is_not_a_regression(tmp_path):
+def test_the_same_drop_on_too_few_items_is_inconclusive(tmp_path):
     verdict = _check(_result(7, 10), _result(9, 10), tmp_path)  # 20 points, on 10 items
-    assert verdict.passed and verdict.figures["drop"] == pytest.approx(20.0) and not verdict.figures["significant"]
+    assert verdict.outcome == INCONCLUSIVE and verdict.figures["drop"] == pytest.approx(20.0)
+    assert verdict.figures["low"] < 5 < verdict.figures["high"]
 
 
-def test_an_improvement_is_never_a_regression(tmp_path):
-    assert _check(_result(950, 1000), _result(900, 1000), tmp_path).passed
+def test_an_improvement_on_enough_items_passes(tmp_path):
+    assert _check(_result(950, 1000), _result(900, 1000), tmp_path).outcome == PASS
 
 
 def test_a_missing_baseline_entry_is_reported_clearly(tmp_path):
     verdict = _check(_result(90, 100), None, tmp_path)
-    assert not verdict.passed and verdict.figures["missing_baseline"]
+    assert verdict.outcome == FAIL and verdict.figures["missing_baseline"]
     assert verdict.message == (f"machine_ethics [gptq-w4]: no accepted result for this model, variant, tier and "
                                f"dimension in {tmp_path}; nothing to compare against. Accept a reviewed run with "
                                "--trust-update-baseline.")
@@ -98,4 +103,4 @@ def test_a_missing_baseline_entry_is_reported_clearly(tmp_path):
 
 def test_a_changed_probe_set_does_not_compare(tmp_path):
     verdict = _check(_result(90, 100, version="2"), _result(90, 100, version="1"), tmp_path)
-    assert not verdict.passed and "probe set version 1, this run's is 2: the scores do not compare" in verdict.message
+    assert verdict.outcome == FAIL and "probe set version 1, this run's is 2: the scores do not compare" in verdict.message

@@ -18,14 +18,14 @@ from trust_tests.dimension import dimension, dimensions, names
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SCENARIO = '''"""Honesty (a throwaway dimension of the registry test): the model is asked two questions; an answer
-that is not empty counts as honest."""
+SCENARIO = '''"""Honesty (a throwaway dimension of the registry test): the model is asked 200 questions (enough for
+its gates to be decided); every answer counts as honest."""
 
 from compressed_trust.fixtures.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.result import DimensionResult, Outcome, percent
 
-QUESTIONS = ("Is the sky blue?", "Is the cat red?")
+QUESTIONS = tuple(f"Is the sky blue {index}?" for index in range(200))
 
 
 def load(data):
@@ -103,7 +103,7 @@ def test_a_new_dimension_folder_is_all_it_takes(suite_with_honesty, tmp_path, ti
     for test in ("test_honesty_score[none]", "test_honesty_score[rtn-w8]", "test_honesty_drop[rtn-w8]",
                  "test_honesty_refusal_shift[rtn-w8]"):
         assert _passed(first, f"trust_tests/honesty/test_honesty.py::{test}"), first.stdout[-3000:]
-    assert "[none] honesty: score 100.0 (refusal 0.0%, n=2" in first.stdout
+    assert "[none] honesty: score 100.0 (refusal 0.0%, n=200" in first.stdout
     written, = (tmp_path / "reports" / "runs").glob("*.json")
     assert {entry["dimension"] for entry in json.loads(written.read_text())["results"]} == {"honesty"}
 

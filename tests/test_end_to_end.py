@@ -1,7 +1,8 @@
 """End to end on the default model at smoke tier: the eight trust dimensions and benign utility run,
-print their scores, and their gates evaluate (with only the dense model, the drop gates are
-deselected); the run-results file holds every result, and the rendered Allure report shows every
-dimension. Hermetic: its own cache (the session's `suite_cache`), so it computes every output (about
+print their scores, and their floor gates decide (with only the dense model, the drop gates are
+deselected; a floor the smoke tier cannot decide is inconclusive, an xfail under --trust-inconclusive
+warn, never a failure here); the run-results file holds every result and verdict, and the rendered
+Allure report shows every dimension with its bounds. Hermetic: its own cache (the session's `suite_cache`), so it computes every output (about
 6 minutes on a 2-core CPU)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from compressed_trust.reports.render import page_routes, render, rendered_text
 from trust_tests.dimension import dimension, names
-from trust_tests.gates import thresholds
+from trust_tests.gates import FAIL, INCONCLUSIVE, PASS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,9 +26,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path, report_tools, suite_cache):
+    # warn: a floor the smoke tier's few items cannot decide is an xfail here; the test is that every gate decides
     run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", " or ".join(names()), "-rA",
                           "-p", "no:cacheprovider", f"--trust-reports={tmp_path}", f"--alluredir={tmp_path / 'allure'}",
-                          f"--trust-cache={suite_cache}"],
+                          f"--trust-cache={suite_cache}", "--trust-inconclusive", "warn"],
                          cwd=ROOT, capture_output=True, text=True, timeout=3600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     for name in names():
@@ -36,23 +38,29 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path
         score, refusal, n = float(line[1]), float(line[2]), int(line[3])
         assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0
         print(line[0])
-    assert re.search(rf"{len(names())} passed, \d+ deselected", run.stdout), run.stdout[-2000:]
 
     written, = (tmp_path / "runs").glob("*-smollm2-135m-smoke.json")
-    results = json.loads(written.read_text())["results"]
+    document = json.loads(written.read_text())
+    results = document["results"]
     assert sorted(entry["dimension"] for entry in results) == sorted(names())
     assert all(entry["variant"] == "none" and len(entry["outcomes"]) == entry["n"] for entry in results)
+    outcomes = {verdict["dimension"]: verdict["outcome"] for verdict in document["verdicts"]}
+    assert sorted(outcomes) == sorted(names()) and FAIL not in outcomes.values(), outcomes  # decided or undecided
+    counts = {outcome: sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASS, INCONCLUSIVE)}
+    summary = f"{counts[PASS]} passed" + (f", {counts[INCONCLUSIVE]} xfailed" if counts[INCONCLUSIVE] else "")
+    assert re.search(rf"{summary}, \d+ deselected", run.stdout), run.stdout[-2000:]
 
-    floors = {entry["dimension"]: thresholds(entry["dimension"], "smollm2-135m").floor for entry in results}
     with report_tools():
         index = render(tmp_path / "allure", tmp_path / "report")
         tree, routes = rendered_text(index), page_routes(index)
-        pages = {entry["dimension"]: rendered_text(index, routes[f"{dimension(entry['dimension']).title} of none: score at least "
-                                                                 f"the floor: score {entry['score']:.1f} (floor "
-                                                                 f"{floors[entry['dimension']]:.0f})"])
-                 for entry in results}
-    assert f"Total {len(names())} Passed {len(names())}" in tree
-    for entry in results:  # every dimension in the tree, and its score on its page
+        pages = {entry["dimension"]: rendered_text(index, next(
+            route for title, route in routes.items()
+            if title.startswith(f"{dimension(entry['dimension']).title} of none: score at least the floor: score "
+                                f"{entry['score']:.1f} points, 95% bounds ["))) for entry in results}
+    assert f"Total {len(names())}" in tree and f"Passed {counts[PASS]}" in tree
+    for entry in results:  # every dimension in the tree, and its score, bounds and outcome on its page
         assert f"{dimension(entry['dimension']).title} 1" in tree
-        assert (f"of none: score at least the floor: score {entry['score']:.1f} (floor "
-                f"{floors[entry['dimension']]:.0f}) Passed") in pages[entry["dimension"]]
+        shown = {PASS: "Passed", INCONCLUSIVE: "Skipped"}[outcomes[entry["dimension"]]]
+        assert re.search(rf"of none: score at least the floor: score {entry['score']:.1f} points, 95% bounds "
+                         rf"\[[\d.]+, [\d.]+\] points, n={entry['n']}, {outcomes[entry['dimension']]} {shown}",
+                         pages[entry["dimension"]]), pages[entry["dimension"]][:1500]

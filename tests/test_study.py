@@ -10,8 +10,11 @@ import sys
 import pytest
 
 from compressed_trust.reports.render import rendered_text
-from compressed_trust.reports.runs import result_entry
+from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.reports.runs import result_entry, result_from_entry
 from compressed_trust.reports.study import findings, matrix, recommendation, text
+from trust_tests.dimension import dimension
+from trust_tests.gates import INCONCLUSIVE, GateCase, decide, thresholds
 from trust_tests.result import DimensionResult, Outcome
 
 N = 200
@@ -19,13 +22,33 @@ DIMENSIONS = ("toxicity", "stereotype", "privacy", "utility")
 
 
 def _entry(dimension: str, variant: str, score: float, model: str = "m", refusal: float = 0.0) -> dict:
-    """N items, the first score% of them right: a lower score loses items a higher one has, so a drop
-    between two such results is paired and, at 20 points on 200 items, significant."""
-    right = round(score / 100 * N)
-    outcomes = tuple(Outcome(f"{dimension}-{i}", "all", float(i < right)) for i in range(N))
-    result = DimensionResult(dimension, "1", 100 * right / N, {"all": 100 * right / N}, refusal, N, outcomes,
-                             extra={"word_perplexity": 20.0} if dimension == "utility" else {})
+    """N items, the first score% of them right (and the first refusal% refused): a lower score loses items a
+    higher one has, so a drop between two such results is paired and, at 20 points on 200 items, shown."""
+    right, refused = round(score / 100 * N), round(refusal / 100 * N)
+    outcomes = tuple(Outcome(f"{dimension}-{i}", "all", float(i < right), i < refused) for i in range(N))
+    held_out = tuple((f"p{i}", -20.0, 10) for i in range(12)) if dimension == "utility" else ()
+    result = DimensionResult(dimension, "1", 100 * right / N, {"all": 100 * right / N}, 100 * refused / N, N, outcomes,
+                             extra={"word_perplexity": 20.0} if dimension == "utility" else {}, held_out=held_out)
     return result_entry(result, model, "smoke", variant)
+
+
+def _decided(entries: list[dict]) -> list[dict]:
+    """The verdicts a run would have stored for these entries: each variant's gates, decided by
+    trust_tests/gates.py against the dense model's entry of its dimension."""
+    by_key = {(e["variant"], e["dimension"]): result_from_entry(e) for e in entries}
+    verdicts = []
+    for (variant, name), result in by_key.items():
+        kinds = ("floor",) if variant == "none" else dimension(name).gates
+        for kind in kinds:
+            verdict = decide(GateCase(kind, dimension(name), VariantSpec(variant), result, by_key.get(("none", name)),
+                                      "baseline [none]", thresholds(name, "m")))
+            verdicts.append({"gate": kind, "dimension": name, "variant": variant, "outcome": verdict.outcome,
+                             "message": verdict.message, "figures": dict(verdict.figures)})
+    return verdicts
+
+
+def _matrix(entries: list[dict]):
+    return matrix(entries, _decided(entries))
 
 
 def _run(scores: dict[str, dict[str, float]]) -> list[dict]:
@@ -34,7 +57,7 @@ def _run(scores: dict[str, dict[str, float]]) -> list[dict]:
 
 
 def test_a_pruned_variant_that_drops_and_a_4bit_that_does_not():
-    m = matrix(_run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}}))
+    m = _matrix(_run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}}))
     assert m.variants == ("none", "gptq-w4", "wanda-50") and m.dimensions == DIMENSIONS[:3] + ("utility",)
     privacy = m.cell("privacy", "wanda-50")
     assert privacy.drop == pytest.approx(20.0) and privacy.significant and privacy.fails
@@ -42,31 +65,31 @@ def test_a_pruned_variant_that_drops_and_a_4bit_that_does_not():
     assert not m.cell("privacy", "gptq-w4").fails and m.cell("privacy", "gptq-w4").drop == 0
     found = {f.key: f for f in findings(m)}
     assert set(found) == {"within_limits", "quantization_vs_pruning", "moves_most", "hidden_by_utility"}
-    assert found["within_limits"].text == ("On m (smoke tier), 1 of 2 compressed variants keep every trust dimension "
-                                           "within its drop limit (gptq-w4); significant drops over the limit: "
+    assert found["within_limits"].text == ("On m (smoke tier), 1 of 2 compressed variants are shown to keep every trust "
+                                           "dimension within its drop limit (gptq-w4); shown over the limit: "
                                            "wanda-50 (privacy).")
     # mean trust drop over toxicity, stereotype, privacy: 0 for gptq-w4, 20 / 3 for wanda-50
     assert found["quantization_vs_pruning"].figures == {"quantization": 0.0, "pruning": pytest.approx(20 / 3)}
     assert "4-bit quantization keeps trust better than 50% pruning" in found["quantization_vs_pruning"].text
     assert found["moves_most"].text.startswith("On m (smoke tier), the dimensions that move most under compression: "
-                                               "Privacy (mean drop 10.0 points, significant for 1 of 2 variants)")
+                                               "Privacy (mean drop 10.0 points, shown over the limit for 1 of 2 variants)")
     assert found["hidden_by_utility"].figures == {"variants": ["wanda-50"]}
-    assert "wanda-50 keeps utility within its limit (drop 0.0 points) while Privacy drops 20.0 points" in \
-        found["hidden_by_utility"].text
+    assert ("wanda-50 is shown to keep utility within its limit (drop 0.0 points) while Privacy is shown to drop beyond "
+            "it (20.0 points)") in found["hidden_by_utility"].text
     assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w4, the most compressed variant")
 
 
 def test_identical_results_state_no_finding():
-    m = matrix(_run({"none": {}, "gptq-w4": {}, "gptq-w3": {}, "wanda-50": {}, "gptq-w4-s1": {}, "gptq-w4-s2": {}}))
+    m = _matrix(_run({"none": {}, "gptq-w4": {}, "gptq-w3": {}, "wanda-50": {}, "gptq-w4-s1": {}, "gptq-w4-s2": {}}))
     assert findings(m) == []
     assert all(cell.drop in (None, 0.0) and not cell.failed for cell in m.cells.values())
     # every variant passes: the most compressed (3 bits: 5.3x smaller than 16-bit) is the one to take
-    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w3, the most compressed variant that passes "
-                                        "every gate (5.3x smaller")
+    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w3, the most compressed variant shown to "
+                                        "pass every gate (5.3x smaller")
 
 
 def test_three_bits_below_four_bits_and_the_spread_of_seeds():
-    m = matrix(_run({"none": {}, "gptq-w4-s0": {"toxicity": 78.0}, "gptq-w4-s1": {"toxicity": 74.0},
+    m = _matrix(_run({"none": {}, "gptq-w4-s0": {"toxicity": 78.0}, "gptq-w4-s1": {"toxicity": 74.0},
                      "gptq-w3-s0": {"toxicity": 40.0, "stereotype": 70.0}}))
     found = {f.key: f for f in findings(m)}
     # gptq-w3: (40 + 10 + 0) / 3 = 16.7; gptq-w4: mean of (2 + 0 + 0) / 3 and (6 + 0 + 0) / 3 = 1.33
@@ -74,14 +97,14 @@ def test_three_bits_below_four_bits_and_the_spread_of_seeds():
                                                    "w4": pytest.approx(4 / 3)}
     assert found["seed_spread"].text == ("On m (smoke tier), calibration seeds move scores: gptq-w4 by up to 4.0 points "
                                          "(Toxicity, 2 seeds). One compressed checkpoint is one sample.")
-    assert "No compressed variant" in recommendation(matrix(_run({"none": {}, "gptq-w3": {"toxicity": 40.0}})))
+    assert "No compressed variant" in recommendation(_matrix(_run({"none": {}, "gptq-w3": {"toxicity": 40.0}})))
 
 
 def test_a_refusal_shift_or_a_floor_keeps_a_variant_from_the_recommendation():
     entries = _run({"none": {}, "gptq-w4": {}, "gptq-w8": {}})
     entries = [_entry("stereotype", "gptq-w4", 80.0, refusal=30.0) if (e["dimension"], e["variant"]) == (
         "stereotype", "gptq-w4") else e for e in entries]
-    m = matrix(entries)
+    m = _matrix(entries)
     assert m.cell("stereotype", "gptq-w4").failed == ("refusal_shift",) and not m.cell("stereotype", "gptq-w4").fails
     assert findings(m) == []  # no drop: the study's findings are about trust lost, the refusal shift is a gate
     assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w8")
@@ -98,7 +121,8 @@ def test_the_study_page_opens_in_chromium_with_the_heatmap_the_scatter_and_the_f
     runs = tmp_path / "runs"
     runs.mkdir()
     entries = _run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}})
-    (runs / "20261201T000000Z-m-smoke.json").write_text(json.dumps({"results": entries}))
+    (runs / "20261201T000000Z-m-smoke.json").write_text(json.dumps({"model": "m", "tier": "smoke", "results": entries,
+                                                                   "verdicts": _decided(entries)}))
     drawn = subprocess.run([sys.executable, "-m", "trust_tests", "study", "--results", str(runs), "--out",
                             str(tmp_path / "study")], capture_output=True, text=True, timeout=300)
     assert drawn.returncode == 0, drawn.stderr
@@ -107,8 +131,8 @@ def test_the_study_page_opens_in_chromium_with_the_heatmap_the_scatter_and_the_f
     with report_tools():
         text = rendered_text(page)
     assert "Compression x trust: m, smoke tier" in text and "Recommended on m (smoke tier): gptq-w4" in text
-    assert "Findings On m (smoke tier), 1 of 2 compressed variants keep every trust dimension" in text
-    assert "benign utility hides a trust loss: wanda-50 keeps utility within its limit" in text
+    assert "Findings On m (smoke tier), 1 of 2 compressed variants are shown to keep every trust dimension" in text
+    assert "benign utility hides a trust loss: wanda-50 is shown to keep utility within its limit" in text
     assert "Privacy 80.0 80.0 +0.0 [" in text and "60.0 -20.0* [-" in text and "fails: floor, drop" in text  # the table
     drawing = page.read_text()
     for part in ("heatmap:privacy:wanda-50", "heatmap:toxicity:gptq-w4", "scatter:wanda-50", "scatter:gptq-w4",
@@ -124,7 +148,7 @@ def test_study_from_results_names_a_bad_path(tmp_path):
 
 
 def test_a_checkpoint_variant_has_a_column_but_no_compression_to_rank():
-    m = matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
+    m = _matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
     assert m.variants == ("none", "dir:my-gptq", "hf:org/model-awq", "rtn-w8") and findings(m) == []
     assert recommendation(m).startswith("Recommended on m (smoke tier): rtn-w8")
 
@@ -134,7 +158,7 @@ def test_groups_compare_on_the_dimensions_they_share():
     (drops 10 and 10: nothing to state), not awq-w3's mean over three dimensions (13.3) against awq-w4's one."""
     entries = _run({"none": {}, "awq-w3": {"toxicity": 70.0, "stereotype": 50.0, "privacy": 80.0}})
     entries += [_entry("toxicity", "awq-w4", 70.0)]
-    assert "three_vs_four_bits" not in {f.key for f in findings(matrix(entries))}
+    assert "three_vs_four_bits" not in {f.key for f in findings(_matrix(entries))}
 
 
 def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monkeypatch):
@@ -169,3 +193,19 @@ def test_the_matrix_names_the_weights_each_variant_was_measured_on():
     assert m.artifacts == {"none": ("gguf:aaaaaaaaaaaa",), "gptq-w4": ("dir:bbbbbbbbbbbb", "dir:cccccccccccc")}
     assert text(m)[-1] == ("weights measured: none gguf:aaaaaaaaaaaa; gptq-w4 dir:bbbbbbbbbbbb, dir:cccccccccccc "
                            "(2 builds' results merged)")
+
+
+def test_an_undecided_drop_shows_as_undecided_not_as_passed():
+    """gptq-w4 drops 6 points of toxicity on 200 items: bounds about [2.9, 9.1] around the 5-point limit."""
+    m = _matrix(_run({"none": {}, "gptq-w4": {"toxicity": 74.0}}))
+    cell = m.cell("toxicity", "gptq-w4")
+    assert cell.outcomes["drop"] == INCONCLUSIVE and cell.undecided == ("drop",) and not cell.failed
+    assert cell.low < 5 < cell.high and cell.mark == "?"
+    lines = text(m)
+    assert any(line.startswith("Toxicity") and line.endswith("74.0 -6.0*?") for line in lines), lines
+    assert recommendation(m) == ("No compressed variant of m is shown to pass every gate at the smoke tier (gptq-w4 "
+                                 "failed none, with gates undecided: a larger tier may decide them).")
+    found = {f.key: f for f in findings(m)}
+    assert found["within_limits"].text == ("On m (smoke tier), 0 of 1 compressed variants are shown to keep every trust "
+                                           "dimension within its drop limit; undecided at this tier: gptq-w4 (toxicity).")
+    assert found["moves_most"].text.endswith("(inconclusive at the smoke tier: 1 of its 1 drop gates undecided).")

@@ -31,8 +31,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from compressed_trust.fixtures.data import TrustData, TrustDataMissing
-from compressed_trust.fixtures.options import TIERS, checked_type, parse_data_dir
+from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing
+from compressed_trust.fixtures.options import checked_type, parse_data_dir
 from compressed_trust.reports import study, study_report
 from compressed_trust.reports.runs import RunRecord, slug, write_json
 from trust_tests import decodingtrust_runs
@@ -143,7 +143,7 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
 
 def _study(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        found = study.matrix(study.entries_from(args.results))
+        found = study.matrix(*study.runs_from(args.results))
     except (OSError, ValueError, KeyError) as error:
         parser.error(str(error))
     html_file, png_file = study_report.write(found, args.out or Path("reports/study") / f"{slug(found.model)}-{found.tier}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from compressed_trust.fixtures.data import TrustData, read_jsonl, write_jsonl
+from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, read_jsonl, write_jsonl
 from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
@@ -135,6 +135,29 @@ def _shown(request: GenerationRequest | ChoiceRequest) -> str:
     turn, or the raw text; a choice request's options after it."""
     text = request.text if request.text is not None else request.messages[-1][1]
     return text + "".join(f"\n[option] {option}" for option in getattr(request, "options", ()))
+
+
+def where_items(judged: Dimension, data: TrustData) -> Callable[[int], str]:
+    """needed -> which tier has that many items of the dimension, in words (an inconclusive gate's
+    message): counted from the tiers' data where it is at hand (the standard and full tiers need
+    --trust-data), on first use."""
+
+    @functools.cache
+    def size(tier: str) -> int | None:
+        try:
+            return len(judged.items(judged.load(TrustData(tier, data.root)), tier))
+        except TrustDataMissing:
+            return None
+
+    def where(needed: int) -> str:
+        for tier in TIERS[TIERS.index(data.tier):]:
+            if (count := size(tier)) is None:
+                return f"the {tier} tier may have them (--trust-tier {tier} needs --trust-data)"
+            if count >= needed:
+                return f"the {tier} tier has {count}" + ("" if tier == data.tier else f" (--trust-tier {tier})")
+        return f"more than the full tier's {size('full')}"
+
+    return where
 
 
 def rescore(dimension: Dimension, data: TrustData, outputs_file: Path, scoring: Scoring = Scoring()) -> DimensionResult:

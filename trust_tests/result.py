@@ -52,6 +52,8 @@ class DimensionResult:
     # compare only when their versions and scoring are equal.
     scoring: Mapping[str, str] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)  # the variant, seed, group, calibration behind it
+    # (passage id, log-likelihood, words) of each held-out passage, for a perplexity interval (utility)
+    held_out: tuple[tuple[str, float, int], ...] = ()
 
     def summary(self) -> str:
         subs = ", ".join(f"{name} {value:.1f}" for name, value in self.sub_scores.items())

@@ -38,16 +38,16 @@ def score(items, outputs) -> DimensionResult:
     """items: .id, .scenario ("multiple_choice": .record has .choices, .answer, .subject;
     "perplexity": .record has .continuation); outputs: item id -> log-likelihoods (one per choice,
     or one for the text)."""
-    outcomes, loglikelihood, words, size = [], 0.0, 0, 0
+    outcomes, held_out, size = [], [], 0
     for item in items:
         if item.scenario == MULTIPLE_CHOICE:
             chosen = choose(outputs[item.id], item.record.choices)
             outcomes.append(Outcome(item.id, item.record.subject, float(chosen == item.record.answer)))
         else:
             [text_loglikelihood] = outputs[item.id]
-            loglikelihood += text_loglikelihood
-            words += len(item.record.continuation.split())
+            held_out.append((item.id, text_loglikelihood, len(item.record.continuation.split())))
             size += len(item.record.continuation.encode("utf-8"))
+    loglikelihood, words = sum(ll for _, ll, _ in held_out), sum(w for _, _, w in held_out)
     subjects = sorted({outcome.scenario for outcome in outcomes})
     accuracy = percent(outcome.value for outcome in outcomes)
     extra = {}
@@ -57,4 +57,4 @@ def score(items, outputs) -> DimensionResult:
         dimension="utility", version=VERSION, score=accuracy,
         sub_scores={subject: percent(o.value for o in outcomes if o.scenario == subject) for subject in subjects},
         refusal_rate=0.0,  # choice scoring always answers
-        n=len(outcomes), outcomes=tuple(outcomes), extra=extra)
+        n=len(outcomes), outcomes=tuple(outcomes), extra=extra, held_out=tuple(held_out))
