@@ -10,6 +10,7 @@ chart and manifest written.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import warnings
@@ -24,7 +25,7 @@ from compressed_trust.reports.baseline import BaselineError, BaselineStore, chec
 from compressed_trust.reports.chart import trust_chart
 from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, write_run
 from trust_tests.dimension import dimension, dimensions
-from trust_tests.gates import FAIL, INCONCLUSIVE, GateCase, Verdict, gate_of
+from trust_tests.gates import EXTRA_CHECKS, FAIL, INCONCLUSIVE, GateCase, Verdict, gate_of
 from trust_tests.plugin import is_trust_test
 from compressed_trust.fixtures.options import RUN_OPTIONS, RunOptions
 
@@ -68,6 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--trust-baseline: {error}") from None
     options = config.stash[RUN_OPTIONS]
     config.stash[RUN] = run = TrustRun(RunRecord(options.model.name, options.tier, options.baseline.id), store, updating)
+    if store is not None:  # the looks of sequential sampling decide it with the other gates
+        config.stash[EXTRA_CHECKS] = {"no_regression": functools.partial(_check_no_regression, options, run)}
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller reports (the worker's record goes to it at the end)
     reports = Path(os.path.expanduser(config.option.trust_reports or config.rootpath / "reports")).resolve()
@@ -178,16 +181,16 @@ def _never_changing(verdict: Verdict) -> Iterator[None]:
                                     f"({verdict.outcome}) stands"), stacklevel=1)
 
 
+def _check_no_regression(options: RunOptions, run: "TrustRun", case: GateCase) -> Verdict:
+    """The verdict of a gate case against the accepted result of its model, tier and variant."""
+    accepted = run.store.find(options.model.name, options.tier, case.variant.id, case.result.dimension)
+    return check_regression(case, accepted, run.store.path, run.updating)
+
+
 @pytest.fixture
-def check_no_regression(request: pytest.FixtureRequest, trust_options: RunOptions) -> Callable:
+def check_no_regression(request: pytest.FixtureRequest) -> Callable[[GateCase], Verdict]:
     """gate case -> the verdict against the accepted result of its model, tier and variant."""
-    run = request.config.stash[RUN]
-
-    def check(case: GateCase) -> Verdict:
-        accepted = run.store.find(trust_options.model.name, trust_options.tier, case.variant.id, case.result.dimension)
-        return check_regression(case, accepted, run.store.path, run.updating)
-
-    return check
+    return request.config.stash[EXTRA_CHECKS]["no_regression"]
 
 
 class TrustReporter:

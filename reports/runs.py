@@ -77,9 +77,11 @@ class RunRecord:
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def entry(self, result: DimensionResult, variant: str) -> dict[str, Any]:
-        """The result's entry, made once per (dimension, variant): it carries a bootstrap interval."""
+        """The result's entry, one per (dimension, variant): of the results a run measured on prefixes of
+        the tier (sequential sampling), the one on the most items (the baseline's, measured as far as the
+        variant that needed most)."""
         key = (result.dimension, variant)
-        if key not in self.results:
+        if key not in self.results or self.results[key]["n"] < result.n:
             self.results[key] = result_entry(result, self.model, self.tier, variant)
         return self.results[key]
 

@@ -1,4 +1,10 @@
-"""Command line: re-score stored outputs without a model.
+"""Command line: plan a run, re-score stored outputs without a model, redraw the study.
+
+    python -m trust_tests plan [--model NAME] [--quant SPEC ...] [--trust-tier T --trust-data PATH]
+        [--tokens-per-second N] [-m DIMENSION ...]
+
+Prints, per dimension, what a run would spend: items and looks, generations, prompt and new tokens, the
+smallest drop its items can show within the limit, and the time at the engine's speed (trust_tests/plan.py).
 
     python -m trust_tests rescore machine_ethics --outputs run.jsonl [--trust-tier smoke] [--trust-data PATH]
         [--trust-scoring suite|dt] [--trust-toxicity-scorer SPEC]
@@ -31,13 +37,16 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from compressed_trust.compressors.spec import parse_variants
 from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing
-from compressed_trust.fixtures.options import checked_type, parse_data_dir
+from compressed_trust.fixtures.options import checked_type, parse_confidence, parse_data_dir
+from compressed_trust.fixtures.registry import DEFAULT_MODEL, parse_model_spec
 from compressed_trust.reports import study, study_report
 from compressed_trust.reports.runs import RunRecord, slug, write_json
 from trust_tests import decodingtrust_runs
-from trust_tests.dimension import dimension, names, rescore
+from trust_tests.dimension import dimension, dimensions, names, rescore
 from trust_tests.result import SCORING_MODES, DimensionResult, Scoring
+from trust_tests.stats import CONFIDENCE
 from trust_tests.toxicity.scorers import SCORERS, parse_scorer
 
 
@@ -77,7 +86,23 @@ def main(argv: list[str] | None = None) -> int:
                             "variant and dimension replaces an earlier one")
     drawn.add_argument("--out", type=Path, help="where study.html and study.png go "
                                                 "(default: reports/study/<model>-<tier>)")
+    planned = commands.add_parser("plan", help="what a run would spend, per dimension, before spending it")
+    planned.add_argument("--model", type=checked_type(parse_model_spec), default=DEFAULT_MODEL,
+                         help=f"as pytest's --model (default: {DEFAULT_MODEL})")
+    planned.add_argument("--quant", type=checked_type(parse_variants), action="append",
+                         help="as pytest's --quant: the variants (each generates what the table shows)")
+    planned.add_argument("--trust-tier", choices=TIERS, default="smoke")
+    planned.add_argument("--trust-data", type=checked_type(parse_data_dir), help="as pytest's (standard and full tiers)")
+    planned.add_argument("--trust-confidence", type=checked_type(parse_confidence), default=CONFIDENCE)
+    planned.add_argument("--trust-cache", type=Path, help="as pytest's (where a GGUF model is converted once)")
+    planned.add_argument("-m", dest="dimensions", action="append", choices=names(), help="only these dimensions")
+    planned.add_argument("--tokens-per-second", type=float,
+                         help="the engine's new tokens per second (e.g. a GPU's); default: measured here on the dense model")
+    planned.add_argument("--runs", type=Path, default=Path("reports/runs"),
+                         help="run-results files whose dense outcomes give the spread (default: reports/runs)")
     args = parser.parse_args(argv)
+    if args.command == "plan":
+        return _plan(parser, args)
     if args.command == "study":
         return _study(parser, args)
     if args.command == "rescore-decodingtrust":
@@ -149,6 +174,44 @@ def _study(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     html_file, png_file = study_report.write(found, args.out or Path("reports/study") / f"{slug(found.model)}-{found.tier}")
     print("\n".join(study.text(found)))
     print(f"study report: {html_file}, {png_file}")
+    return 0
+
+
+def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from compressed_trust.compressors.spec import DENSE
+    from compressed_trust.fixtures.availability import ModelUnavailable, parameters
+    from compressed_trust.fixtures.engine import Engine
+    from compressed_trust.fixtures.models import ModelHandle
+    from compressed_trust.fixtures.options import default_cache_dir
+    from trust_tests import plan
+
+    if args.trust_tier != "smoke" and args.trust_data is None:
+        parser.error(f"--trust-tier {args.trust_tier} reads the benchmark data: pass --trust-data PATH")
+    try:
+        parameters(args.model, fitting=1 << 62)
+    except ModelUnavailable as error:
+        parser.error(f"--model {args.model.name}: {error}")
+    variants = list(dict.fromkeys([DENSE, *(v for group in (args.quant or []) for v in group)]))  # the baseline runs too
+    handle = ModelHandle(args.model, DENSE, (args.trust_cache or default_cache_dir()).expanduser())
+    tokenizer = handle.tokenizer
+
+    def tokens(request) -> int:
+        text = handle.render(request.messages) if request.messages is not None else request.text
+        return len(tokenizer(text, add_special_tokens=request.messages is None)["input_ids"])
+
+    if args.tokens_per_second:
+        speed, how = args.tokens_per_second, "given"
+    else:
+        speed, how = plan.measure_speed(Engine(handle, None, None)), "measured here: 8 prompts x 32 new tokens"
+    data = TrustData(args.trust_tier, args.trust_data)
+    stored = plan.stored_credits(args.runs, args.model.name, args.trust_tier)
+    chosen = [d for d in dimensions() if not args.dimensions or d.name in args.dimensions]
+    looks = ", ".join(f"{100 * f:g}%" for f in plan.SCHEDULES[args.trust_tier])
+    print(f"plan: {args.model.name}, {args.trust_tier} tier (looks at {looks} of each dimension's items), "
+          f"variants {', '.join(v.id for v in variants)}, {args.trust_confidence:g} confidence")
+    plans = [plan.plan_dimension(d, data, tokens, args.trust_confidence, args.model.name, stored.get(d.name))
+             for d in chosen]
+    print("\n".join(plan.table(plans, len(variants), speed, how, args.trust_tier)))
     return 0
 
 

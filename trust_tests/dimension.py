@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, read_jsonl, write_jsonl
+from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, prefix, read_jsonl, write_jsonl
 from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
@@ -115,10 +115,12 @@ class Item:
     record: Any               # what the scorer needs to judge the output
 
 
-def evaluate(dimension: Dimension, engine: Engine, data: TrustData,
-             outputs_file: Path | None = None, scoring: Scoring = Scoring()) -> DimensionResult:
-    """Run one dimension on one engine; optionally keep its outputs as JSONL for `rescore`."""
-    items = dimension.items(dimension.load(data), data.tier)
+def evaluate(dimension: Dimension, engine: Engine, data: TrustData, outputs_file: Path | None = None,
+             scoring: Scoring = Scoring(), fraction: float = 1.0) -> DimensionResult:
+    """Run one dimension on one engine, on the first `fraction` of its tier's items in the order of
+    sequential sampling (trust_tests/sequential.py); optionally keep its outputs as JSONL for `rescore`."""
+    items = prefix(dimension.items(dimension.load(data), data.tier), fraction, lambda item: item.scenario,
+                   lambda item: item.id)
     generated = [item for item in items if isinstance(item.request, GenerationRequest)]
     scored = [item for item in items if isinstance(item.request, ChoiceRequest)]
     found = {**dict(zip((item.id for item in generated), engine.generate([item.request for item in generated]))),

@@ -238,6 +238,10 @@ def check_perplexity_increase(case: GateCase) -> Verdict:
                     "reference_word_perplexity": baseline, "increase_percent": bounds.estimate}, result, reference)
 
 
+# Gates decided outside this module, by kind: the reports plugin's no-regression check against accepted
+# results (it owns them); the sequential looks decide these too.
+EXTRA_CHECKS = pytest.StashKey[dict[str, Callable[[GateCase], Verdict]]]()
+
 CHECKS: dict[str, Callable[[GateCase], Verdict]] = {
     "floor": check_floor, "drop": check_drop, "refusal_shift": check_refusal_shift,
     "perplexity_increase": check_perplexity_increase}
