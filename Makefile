@@ -79,6 +79,7 @@ bench: $(INSTALLED)
 	$(OFFLINE) $(PY) bench/engine.py
 	$(OFFLINE) $(PY) bench/compress.py
 	$(OFFLINE) $(PY) bench/stats.py
+	$(OFFLINE) $(PY) bench/decisions.py
 
 clean-venv:
 	rm -rf $(VENV) $(VLLM_VENV)

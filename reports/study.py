@@ -32,7 +32,7 @@ _SEEDED = re.compile(r"^(?P<base>.+)-s(?P<seed>\d+)$")
 @dataclass(frozen=True)
 class Cell:
     """One variant on one dimension. The drop is in score points against the dense model (positive =
-    worse) as its drop gate estimated it, `low`/`high` that gate's bounds; `outcomes`: each of the
+    worse), `low`/`high` the bounds its drop gate decided on; `outcomes`: each of the
     variant's gates of this dimension that the run decided, gate -> pass | fail | inconclusive."""
 
     score: float
@@ -108,7 +108,9 @@ def _cell(entry: Mapping[str, Any], verdicts: Mapping[str, Mapping[str, Any]]) -
     drop = verdicts.get("drop", {}).get("figures", {})
     if "estimate" not in drop:
         return Cell(entry["score"], outcomes=outcomes)
-    return Cell(entry["score"], drop["estimate"], drop["low"], drop["high"], outcomes)
+    # the score's drop as shown beside the score; the bounds are those the gate decided on (of the per-item
+    # credit's drop, or of the score's for a group statistic)
+    return Cell(entry["score"], drop.get("drop", drop["estimate"]), drop["low"], drop["high"], outcomes)
 
 
 def runs_from(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -93,7 +93,7 @@ def test_a_drop_shown_within_the_limit_passes():
 
 
 def test_the_same_drop_on_few_items_is_inconclusive_and_says_how_many_would_decide():
-    # 40 items, 4 lost: drop 10 points, bounds about [1.5, 18.5]: neither side of 5 is shown
+    # 40 items, 4 lost: drop 10 points, bounds about [-0.1, 20.1]: neither side of 5 is shown
     undecided = _decide("drop", _lost(40, 4), W3)
     assert undecided.outcome == INCONCLUSIVE and undecided.figures["low"] < 5 < undecided.figures["high"]
     half = undecided.figures["estimate"] - undecided.figures["low"]

@@ -15,8 +15,8 @@ tests/test_decisions.py, docs/dimensions.md.
 
 A score that is a group statistic (fairness's parity gaps) has no per-item share: its dimension gives
 `resampled_scores(strata, draws)`, and the bounds come from a paired bootstrap that recomputes both
-sides' scores on the same resampled items, its deviations widened by sqrt(n / (n - 1)) of the smallest
-stratum (the bootstrap's small-sample variance bias). The perplexity increase is a ratio over held-out
+sides' scores on the same resampled items: symmetric at its wider tail, widened by sqrt(n / (n - 1))
+of the smallest stratum (the bootstrap's small-sample variance bias). The perplexity increase is a ratio over held-out
 text: bootstrapped over its passages as blocks, paired.
 """
 
@@ -181,10 +181,12 @@ def _draws(strata: Mapping[str, Sequence]) -> dict[str, np.ndarray]:
 
 
 def _widened(draws: np.ndarray, estimate: float, confidence: float, n: int) -> tuple[float, float]:
-    """The bootstrap's percentile bounds around the estimate, deviations widened by sqrt(n / (n - 1))."""
+    """Bounds around the estimate at the bootstrap's wider tail on both sides, widened by sqrt(n / (n - 1)).
+    Symmetric because a parity gap's resamples lean to one side (|gap| only grows when resampled): a
+    percentile bound on the other side would sit on the estimate itself and claim certainty it lacks."""
     low, high = np.quantile(draws, [1 - confidence, confidence])
-    widen = math.sqrt(n / (n - 1)) if n > 1 else 1.0
-    return float(estimate - widen * (estimate - low)), float(estimate + widen * (high - estimate))
+    half = (math.sqrt(n / (n - 1)) if n > 1 else 1.0) * max(estimate - low, high - estimate, 0.0)
+    return float(estimate - half), float(estimate + half)
 
 
 def _group_drop(before, after, shared, confidence, resampled_scores, unpaired) -> Bounds:
