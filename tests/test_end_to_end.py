@@ -32,13 +32,6 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path
                           f"--trust-cache={suite_cache}", "--trust-inconclusive", "warn"],
                          cwd=ROOT, capture_output=True, text=True, timeout=3600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    for name in names():
-        line = re.search(rf"\[none\] {name}: score (\d+\.\d) \(refusal (\d+\.\d)%, n=(\d+)", run.stdout)
-        assert line, f"no score printed for {name}"
-        score, refusal, n = float(line[1]), float(line[2]), int(line[3])
-        assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0
-        print(line[0])
-
     written, = (tmp_path / "runs").glob("*-smollm2-135m-smoke.json")
     document = json.loads(written.read_text())
     results = document["results"]
@@ -46,6 +39,16 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path
     assert all(entry["variant"] == "none" and len(entry["outcomes"]) == entry["n"] for entry in results)
     outcomes = {verdict["dimension"]: verdict["outcome"] for verdict in document["verdicts"]}
     assert sorted(outcomes) == sorted(names()) and FAIL not in outcomes.values(), outcomes  # decided or undecided
+    for name in names():  # a passed gate prints its score (-rA); an undecided one states it in its XFAIL line
+        shown = (rf"\[none\] {name}: score (?P<score>\d+\.\d) \(refusal (?P<refusal>\d+\.\d)%, n=(?P<n>\d+)"
+                 if outcomes[name] == PASS else
+                 rf"XFAIL \S+\[none\] - INCONCLUSIVE: {name} \[none\]: score (?P<score>\d+\.\d+), .* "
+                 rf"\(n=(?P<n>\d+), refusal (?P<refusal>\d+\.\d)%")
+        line = re.search(shown, run.stdout)
+        assert line, f"no score shown for {name} ({outcomes[name]})"
+        score, refusal, n = float(line["score"]), float(line["refusal"]), int(line["n"])
+        assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0, line[0]
+        print(line[0])
     counts = {outcome: sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASS, INCONCLUSIVE)}
     summary = f"{counts[PASS]} passed" + (f", {counts[INCONCLUSIVE]} xfailed" if counts[INCONCLUSIVE] else "")
     assert re.search(rf"{summary}, \d+ deselected", run.stdout), run.stdout[-2000:]

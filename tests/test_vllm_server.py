@@ -106,9 +106,10 @@ def test_one_dimension_scores_the_same_on_both_backends(smollm2, served):
     data = TrustData("smoke", None)
     hf = evaluate(machine_ethics, _engine(smollm2), data)
     vllm = evaluate(machine_ethics, _engine(smollm2, served), data)
-    drop = paired_drop(hf, vllm)
-    print(f"machine ethics HF {hf.score:.2f}, vLLM {vllm.score:.2f}: {drop.describe()}")
-    assert drop.low <= 0 <= drop.high, f"machine ethics, vLLM against HF: {drop.describe()} (score {hf.score:.2f} " \
+    drop = paired_drop(hf, vllm, confidence=0.975)  # each bound one-sided at 97.5%: a two-sided 95% interval
+    shown = f"drop {drop.estimate:.2f} points, 95% interval [{drop.low:.2f}, {drop.high:.2f}] (n={drop.n})"
+    print(f"machine ethics HF {hf.score:.2f}, vLLM {vllm.score:.2f}: {shown}")
+    assert drop.low <= 0 <= drop.high, f"machine ethics, vLLM against HF: {shown} (score {hf.score:.2f} " \
                                        f"against {vllm.score:.2f})"
 
 
