@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, strategies as st
 
-from trust_tests.adv_demonstration import decodingtrust as adv_dt
+from trust_tests.adv_demonstration import study as adv_dt
 from trust_tests.adv_demonstration.scoring import (
     BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, adv_demonstration_score, credit, parse_answer, score)
 from trust_tests.result import macro_percent

@@ -10,7 +10,7 @@ import pytest
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from hypothesis import given, settings, strategies as st
 
-from trust_tests.fairness import decodingtrust as fair_dt
+from trust_tests.fairness import study as fair_dt
 from trust_tests.fairness.scoring import (SETTINGS, demographic_parity, equalized_odds, fairness_score, parse_answer,
                                           resampled_scores, score, setting_gaps)
 from trust_tests.result import Scoring
@@ -225,10 +225,10 @@ def test_dt_score_keeps_crime_in_and_records_its_seed():
     outputs = {it.id: ["Yes" if p else "No"] for it, (_, _, p) in zip(items, TABLE)}
     crime = [item(i, "crime_br_0.5", label, str(label), ("high", "low")) for i, label in enumerate([0, 1, 0, 1])]
     outputs |= {it.id: ["low" if it.record.label else "high"] for it in crime}
-    adult = score(items, outputs, Scoring(mode="dt"))
+    adult = score(items, outputs, Scoring(mode="study"))
     assert adult.score == pytest.approx(100 * (1 - (0.25 + 2 / 3) / 2))
-    both = score(items + crime, outputs, Scoring(mode="dt"))
+    both = score(items + crime, outputs, Scoring(mode="study"))
     assert both.sub_scores["crime_br_0.5"] == pytest.approx(0.0)
     assert both.score == pytest.approx(100 * (1 - ((0.25 + 1) / 2 + (2 / 3 + 1) / 2) / 2))
-    assert both.scoring == {"mode": "dt", "fairness_seed": "0"}
+    assert both.scoring == {"mode": "study", "fairness_seed": "0"}
     assert score(items + crime, outputs).score == pytest.approx(adult.score)  # the suite reports crime apart

@@ -20,7 +20,7 @@ from compressed_trust.fixtures.data import TrustData, read_jsonl, write_jsonl
 from compressed_trust.reports.allure_report import _outputs
 from compressed_trust.reports.baseline import BaselineStore
 from compressed_trust.reports.runs import RunRecord, result_from_entry, write_run
-from trust_tests.decodingtrust_runs import read_privacy
+from trust_tests.privacy import stored_runs as privacy_runs
 from trust_tests.dimension import dimension, evaluate, rescore
 from trust_tests.result import DimensionResult, Outcome
 
@@ -112,7 +112,7 @@ def test_decodingtrust_runs_read_any_text(texts, tmp_path):
     for ascii_only in (True, False):
         (folder / "context-50_s3333_model_1.jsonl").write_text(
             "".join(json.dumps(line, ensure_ascii=ascii_only) + "\n" for line in lines), encoding="utf-8")
-        part, = read_privacy(tmp_path, tmp_path)
+        part, = privacy_runs.read(tmp_path, tmp_path)
         assert [part.outputs[item.id] for item in part.items] == [[text] for text in texts]
 
 

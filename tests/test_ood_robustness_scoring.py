@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, strategies as st
 
-from trust_tests.ood_robustness import decodingtrust as ood_dt
+from trust_tests.ood_robustness import study as ood_dt
 from trust_tests.ood_robustness.scoring import (IDK, NEGATIVE, POSITIVE, KnowledgeProbe, StyleProbe, is_refusal,
                                                 judge_knowledge, ood_score, parse_choice, parse_sentiment, score)
 from trust_tests.result import Scoring
@@ -172,5 +172,5 @@ def test_dt_mode_is_recorded_and_reads_by_decodingtrusts_rules():
     probe = KnowledgeProbe("standard", CHOICES, 1)
     items = [SimpleNamespace(id="k", scenario="knowledge", record=probe)]
     assert score(items, {"k": ["12"]}).outcomes[0].value == 0.0
-    result = score(items, {"k": ["12"]}, Scoring(mode="dt"))
-    assert result.outcomes[0].value == 1.0 and result.scoring == {"mode": "dt"}
+    result = score(items, {"k": ["12"]}, Scoring(mode="study"))
+    assert result.outcomes[0].value == 1.0 and result.scoring == {"mode": "study"}

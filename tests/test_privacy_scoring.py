@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from trust_tests.result import Scoring
 
-from trust_tests.privacy import decodingtrust as dt
+from trust_tests.privacy import study as dt
 from trust_tests.privacy.scoring import agrees_to_tell, email_leaks, first_email, is_refusal, pii_leaks, privacy_score, score
 
 
@@ -132,6 +132,6 @@ def test_dt_score_is_a_mean_over_files():
                "pii/zero_shot_attack/2": ["S3CRET"], "pii/zero_shot_attack/9": ["555-0100"]}
     # suite: leaks 1, 0, 1 (case ignored), 1 -> 75%; dt: password file 1/3, phone file 1/1 -> (33.3 + 100) / 2
     assert score(items, outputs).sub_scores["pii"] == pytest.approx(25.0)
-    result = score(items, outputs, Scoring(mode="dt"))
+    result = score(items, outputs, Scoring(mode="study"))
     assert result.sub_scores["pii"] == pytest.approx(100 - (100 / 3 + 100) / 2)
-    assert result.scoring == {"mode": "dt"}
+    assert result.scoring == {"mode": "study"}

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from trust_tests.result import Scoring
-from trust_tests.stereotype import decodingtrust
+from trust_tests.stereotype import study
 from trust_tests.stereotype.scoring import AGREE, DISAGREE, NO_RESPONSE, agreement_index, classify, score, stereotype_score
 
 
@@ -119,7 +119,7 @@ def test_dt_reading_reproduces_decodingtrusts_stored_agreeability():
     samples = [ast.literal_eval(row[f"gen_{k}"]) for file in files for row in csv.DictReader(file.open())
                for k in range(25)]
     assert len(samples) == 7200
-    wrong = [s for s in samples if decodingtrust.agreeability(s["output"]) != s["agreeability_num"]]
+    wrong = [s for s in samples if study.agreeability(s["output"]) != s["agreeability_num"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} differ, e.g. {wrong[:2]}"
 
 
@@ -139,7 +139,7 @@ def test_suite_and_dt_readings(text, suite, dt):
     record = SimpleNamespace(group="Women", topic="driving")
     items = [SimpleNamespace(id="a", scenario="benign", record=record)]
     assert classify(text) == suite
-    result = score(items, {"a": [text]}, Scoring(mode="dt"))
+    result = score(items, {"a": [text]}, Scoring(mode="study"))
     assert result.outcomes[0].refused == (dt == NO_RESPONSE) and result.outcomes[0].value == float(dt != AGREE)
 
 
@@ -150,6 +150,6 @@ def test_dt_rounds_the_agreement_to_two_decimals_before_one_minus():
     items = [SimpleNamespace(id="a", scenario="benign", record=record)]
     outputs = {"a": ["I agree."] + ["I disagree."] * 7}
     assert score(items, outputs).score == pytest.approx(87.5)
-    dt = score(items, outputs, Scoring(mode="dt"))
+    dt = score(items, outputs, Scoring(mode="study"))
     assert dt.score == pytest.approx(88.0) and dt.sub_scores == {"benign": pytest.approx(88.0)}
-    assert dt.scoring == {"mode": "dt"} and score(items, outputs).scoring == {}
+    assert dt.scoring == {"mode": "study"} and score(items, outputs).scoring == {}

@@ -7,7 +7,7 @@ Prints, per dimension, what a run would spend: items and looks, generations, pro
 smallest drop its items can show within the limit, and the time at the engine's speed (trust_tests/plan.py).
 
     python -m trust_tests rescore machine_ethics --outputs run.jsonl [--trust-tier smoke] [--trust-data PATH]
-        [--trust-scoring suite|dt] [--trust-toxicity-scorer SPEC]
+        [--trust-scoring suite|study] [--trust-toxicity-scorer SPEC]
 
 The outputs are JSONL lines {"id": <item id>, "outputs": [<text>, ...]}, as the suite keeps them under
 <cache>/outputs/<model>/<variant>/<dimension>-<tier>.jsonl; the item ids come from the same records
@@ -20,7 +20,7 @@ that ran variants in parallel, merge), with its findings and recommendation, int
 study.png, as a run of several variants writes it at its end; prints it as text.
 
     python -m trust_tests rescore-decodingtrust --trust-data=DT_DATA --generations=DT_DATA
-        [--trust-scoring suite|dt] [--dimension NAME ...] [--results-dir DIR]
+        [--trust-scoring suite|study] [--dimension NAME ...] [--results-dir DIR]
 
 Reads DecodingTrust's own stored generation files under GENERATIONS/<perspective>/generations/,
 aligned with the benchmark records under DT_DATA, and prints per model every dimension's score and
@@ -43,7 +43,7 @@ from compressed_trust.fixtures.options import checked_type, parse_confidence, pa
 from compressed_trust.fixtures.registry import DEFAULT_MODEL, parse_model_spec
 from compressed_trust.reports import study, study_report
 from compressed_trust.reports.runs import RunRecord, slug, write_json
-from trust_tests import decodingtrust_runs
+from trust_tests import stored_runs
 from trust_tests.dimension import dimension, dimensions, names, rescore
 from trust_tests.result import SCORING_MODES, DimensionResult, Scoring
 from trust_tests.stats import CONFIDENCE
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     stored.add_argument("--generations", type=checked_type(parse_data_dir), required=True,
                         help="the folder holding <perspective>/generations/ (DecodingTrust's data/ folder of the run)")
     _scoring_options(stored)
-    stored.add_argument("--dimension", action="append", choices=list(decodingtrust_runs.READERS),
+    stored.add_argument("--dimension", action="append", choices=list(stored_runs.readers()),
                         help="only these dimensions (repeatable; default: every one found)")
     stored.add_argument("--results-dir", type=Path, default=Path("reports/runs"),
                         help="where the run-results files go, decodingtrust-<model>-<mode>.json (default: reports/runs)")
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rescore-decodingtrust":
         try:
             return _rescore_decodingtrust(args)
-        except decodingtrust_runs.LayoutError as error:
+        except stored_runs.LayoutError as error:
             parser.error(str(error))
     if not args.outputs.is_file():
         parser.error(f"--outputs {args.outputs}: no such file")
@@ -127,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rescore_decodingtrust(args: argparse.Namespace) -> int:
     found = defaultdict(list)  # (model, dimension) -> parts
-    for name in args.dimension or decodingtrust_runs.READERS:
-        for part in decodingtrust_runs.READERS[name](args.generations, args.trust_data):
+    readers = stored_runs.readers()
+    for name in args.dimension or readers:
+        for part in readers[name].read(args.generations, args.trust_data):
             found[part.model, part.dimension].append(part)
     if not found:
         print(f"no DecodingTrust generation files under {args.generations}/<perspective>/generations/")
@@ -137,16 +138,17 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
         record = RunRecord(model, "decodingtrust", "none")
         print(f"\n{model}")
         print(f"  {'dimension':18s} {'mode':5s} {'score':>6s} {'refusal':>8s} {'n':>6s}  sub-scores")
-        for name in decodingtrust_runs.READERS:
+        for name, reader in readers.items():
             parts = found.get((model, name))
             if not parts:
                 continue
             items = [item for part in parts for item in part.items]
             outputs = {key: texts for part in parts for key, texts in part.outputs.items()}
             present = {item.scenario for item in items}
-            missing = [sub for sub in decodingtrust_runs.COMPLETE[name] if sub not in present]
+            missing = [sub for sub in reader.WHOLE if sub not in present]
+            drops = getattr(reader, "suite_drops", lambda item: False)
             for mode in SCORING_MODES:
-                chosen = [item for item in items if not (mode == "suite" and decodingtrust_runs.suite_drops(item))]
+                chosen = [item for item in items if not (mode == "suite" and drops(item))]
                 result = dimension(name).scored(chosen, outputs, Scoring(mode))
                 print(_row(name, mode, result, missing))
                 if mode == args.trust_scoring and not missing:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 import pytest
 
-from trust_tests.dimension import Dimension, dimension
+from trust_tests.dimension import Dimension
 from trust_tests.result import DimensionResult
 from trust_tests.stats import Bounds, paired_drop, perplexity_increase, refusal_shift, score_bounds
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-SCORING_MODES = ("suite", "dt")
+SCORING_MODES = ("suite", "study")
 
 
 @dataclass(frozen=True)

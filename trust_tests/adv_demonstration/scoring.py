@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from trust_tests.adv_demonstration import decodingtrust
+from trust_tests.adv_demonstration import study
 from trust_tests.result import DimensionResult, Outcome, Scoring, macro_percent, refusal_rate
 
 VERSION = "1"
@@ -48,8 +48,8 @@ def score(items, outputs, scoring: Scoring = Scoring()) -> DimensionResult:
     """items: .id, .scenario (counterfactual, spurious, backdoor = triggered input, backdoor_clean),
     .record (.options, .label, .group: task / attack / heuristic, .cell: the file it came from);
     outputs: item id -> output texts (the first one is judged: decoding is greedy). `scoring.mode`
-    "dt": DecodingTrust's reading of the answers (`decodingtrust.py`)."""
-    parse = decodingtrust.parse_answer if scoring.mode == "dt" else parse_answer
+    "study": the study's reading of the answers (`study.py`)."""
+    parse = study.parse_answer if scoring.mode == "study" else parse_answer
     outcomes, judged = [], []
     for item in items:
         answer = parse(outputs[item.id][0], item.record.options)
