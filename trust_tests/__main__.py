@@ -221,7 +221,9 @@ def _row(dimension: str, mode: str, result: DimensionResult, missing: list[str])
     score = "-" if missing else f"{result.score:.2f}"
     subs = ", ".join(f"{name} {value:.2f}" for name, value in result.sub_scores.items()
                      if not missing or name not in missing)
-    return f"  {dimension:18s} {mode:5s} {score:>6s} {result.refusal_rate:7.2f}% {result.n:6d}  {subs}"
+    figures = "".join(f"; {name} {value:.2f}" if isinstance(value, float) else f"; {name} {value}"
+                      for name, value in result.extra.items())  # the study's own aggregates beside the score
+    return f"  {dimension:18s} {mode:5s} {score:>6s} {result.refusal_rate:7.2f}% {result.n:6d}  {subs}{figures}"
 
 
 if __name__ == "__main__":
