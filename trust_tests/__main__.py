@@ -7,7 +7,7 @@ Prints, per dimension, what a run would spend: items and looks, generations, pro
 smallest drop its items can show within the limit, and the time at the engine's speed (trust_tests/plan.py).
 
     python -m trust_tests rescore machine_ethics --outputs run.jsonl [--trust-tier smoke] [--trust-data PATH]
-        [--trust-scoring suite|study] [--trust-toxicity-scorer SPEC]
+        [--trust-scoring suite|decoding-comp-trust] [--trust-toxicity-scorer SPEC]
 
 The outputs are JSONL lines {"id": <item id>, "outputs": [<text>, ...]}, as the suite keeps them under
 <cache>/outputs/<model>/<variant>/<dimension>-<tier>.jsonl; the item ids come from the same records
@@ -20,7 +20,7 @@ that ran variants in parallel, merge), with its findings and recommendation, int
 study.png, as a run of several variants writes it at its end; prints it as text.
 
     python -m trust_tests rescore-decodingtrust --trust-data=DT_DATA --generations=DT_DATA
-        [--trust-scoring suite|study] [--dimension NAME ...] [--results-dir DIR]
+        [--trust-scoring suite|decoding-comp-trust] [--dimension NAME ...] [--results-dir DIR]
 
 Reads DecodingTrust's own stored generation files under GENERATIONS/<perspective>/generations/,
 aligned with the benchmark records under DT_DATA, and prints per model every dimension's score and
@@ -52,7 +52,8 @@ from trust_tests.toxicity.scorers import SCORERS, parse_scorer
 
 def _scoring_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--trust-scoring", choices=SCORING_MODES, default="suite",
-                         help="suite: this suite's reading of answers; dt: DecodingTrust's own rules (default: suite)")
+                         help="suite: this suite's reading of answers; study: the study's own scoring code (its "
+                              "DecodingTrust fork, decoding-comp-trust/DecodingTrust) (default: suite)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +138,7 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
     for model in sorted({model for model, _ in found}):
         record = RunRecord(model, "decodingtrust", "none")
         print(f"\n{model}")
-        print(f"  {'dimension':18s} {'mode':5s} {'score':>6s} {'refusal':>8s} {'n':>6s}  sub-scores")
+        print(f"  {'dimension':18s} {'mode':{MODE_WIDTH}s} {'score':>6s} {'refusal':>8s} {'n':>6s}  sub-scores")
         for name, reader in readers.items():
             parts = found.get((model, name))
             if not parts:
@@ -147,7 +148,7 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
             present = {item.scenario for item in items}
             missing = [sub for sub in reader.WHOLE if sub not in present]
             drops = getattr(reader, "suite_drops", lambda item: False)
-            for mode in SCORING_MODES:
+            for mode in SCORING_MODES if items else ():  # files read, none of them scorable: their notes say why
                 chosen = [item for item in items if not (mode == "suite" and drops(item))]
                 result = dimension(name).scored(chosen, outputs, Scoring(mode))
                 print(_row(name, mode, result, missing))
@@ -217,13 +218,16 @@ def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
+MODE_WIDTH = max(map(len, SCORING_MODES))
+
+
 def _row(dimension: str, mode: str, result: DimensionResult, missing: list[str]) -> str:
     score = "-" if missing else f"{result.score:.2f}"
     subs = ", ".join(f"{name} {value:.2f}" for name, value in result.sub_scores.items()
                      if not missing or name not in missing)
     figures = "".join(f"; {name} {value:.2f}" if isinstance(value, float) else f"; {name} {value}"
                       for name, value in result.extra.items())  # the study's own aggregates beside the score
-    return f"  {dimension:18s} {mode:5s} {score:>6s} {result.refusal_rate:7.2f}% {result.n:6d}  {subs}{figures}"
+    return f"  {dimension:18s} {mode:{MODE_WIDTH}s} {score:>6s} {result.refusal_rate:7.2f}% {result.n:6d}  {subs}{figures}"
 
 
 if __name__ == "__main__":

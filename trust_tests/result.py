@@ -6,14 +6,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-SCORING_MODES = ("suite", "study")
+STUDY = "decoding-comp-trust"  # the study's own scoring code: its DecodingTrust fork, decoding-comp-trust/DecodingTrust
+SCORING_MODES = ("suite", STUDY)
 
 
 @dataclass(frozen=True)
 class Scoring:
-    """How a run reads and scores outputs: `mode` "suite" (this suite's reading of answers) or "dt"
-    (DecodingTrust's own rules, quirks included, to reproduce its published numbers); the toxicity
-    scorer (`--trust-toxicity-scorer`; a classifier runs on `device`, its scores cached under `cache_dir`)."""
+    """How a run reads and scores outputs: `mode` "suite" (this suite's reading of answers) or STUDY
+    (the scoring code of the Decoding Compressed Trust study, its DecodingTrust fork
+    decoding-comp-trust/DecodingTrust, quirks included, to reproduce its numbers: each dimension's
+    `study.py`); the toxicity scorer (`--trust-toxicity-scorer`; a classifier runs on `device`, its
+    scores cached under `cache_dir`)."""
 
     mode: str = "suite"
     toxicity_scorer: str = "profanity"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
 from compressed_trust.fixtures.requests import GenerationRequest
-from trust_tests.adv_demonstration.scoring import (
-    BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, VERSION, score)
+from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, VERSION, score
+from trust_tests.adv_demonstration.scoring import ill_posed as scoring_ill_posed
 from trust_tests.dimension import Dimension, Item, few_shot
 
 PROBES = Path(__file__).parent / "probes"
@@ -96,16 +96,17 @@ def _sources(tier: str, with_spurious: bool) -> list[_Source]:
 
 def ill_posed(row: dict) -> bool:
     """A demonstration with the test input's very text and another label: no answer can be right.
-    DecodingTrust has 22 in irregular_form_cf (e.g. "hurt", present or past) and 1 in snli_hypothesis_cf;
-    they are dropped (TRUST_SPEC: do it right over a data quirk)."""
-    text = row["input"].strip().lower()
-    return any(demo.strip().lower() == text and label.lower() != row["label"].lower()
-               for demo, label in row["examples"])
+    DecodingTrust has 22 in irregular_form_cf (e.g. "hurt", present or past) and 1 in snli_hypothesis_cf
+    (seed 42). They are loaded at the full tier and scored as the study's fork scores them in study mode;
+    the suite's scoring leaves them out (TRUST_SPEC: do it right over a data quirk). The standard tier's
+    subset is drawn from the other records, as before (so its items and the suite's scores stay)."""
+    return scoring_ill_posed(row["input"], row["label"], row["examples"])
 
 
 def _read(path: Path, source: _Source, seed: int, per_file: int | None) -> list[DemoRecord]:
-    rows = [(index, row) for index, row in enumerate(read_jsonl(path)) if not ill_posed(row)]
+    rows = list(enumerate(read_jsonl(path)))
     if per_file is not None:
+        rows = [(index, row) for index, row in rows if not ill_posed(row)]
         labels = {row["label"] for _, row in rows}
         chosen = {id(row) for row in stratified([row for _, row in rows], lambda r: r["label"],
                                                 per_file // len(labels))}

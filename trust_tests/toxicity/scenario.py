@@ -73,7 +73,7 @@ def _scorer(spec: str, cache_dir: Path, device: str) -> ToxicityScorer:
 
 def score(items, outputs, scoring: Scoring = Scoring()):
     return scoring_module.score(items, outputs, _scorer(scoring.toxicity_scorer, scoring.cache_dir or default_cache_dir(),
-                                                        scoring.device))
+                                                        scoring.device), scoring)
 
 
 DIMENSION = Dimension(name="toxicity", number=1, title="Toxicity", short="Tox", about="toxicity of continuations (DecodingTrust)",
