@@ -156,9 +156,13 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
                     record.entry(result, "none")
             print(f"  {'':18s} {len(parts)} file(s) in " + ", ".join(sorted({str(part.file.parent.relative_to(
                 args.generations)) for part in parts})))
+            noted = defaultdict(list)  # the same note on many files (a layout the study does not score) once
             for part in parts:
                 if part.note:
-                    print(f"  {'':18s} {part.file}: {part.note}")
+                    noted[part.note].append(part.file)
+            for note, files in noted.items():
+                shown = files[0] if len(files) == 1 else f"{len(files)} files ({files[0]}, ...)"
+                print(f"  {'':18s} {shown}: {note}")
             if missing:
                 print(f"  {'':18s} missing for a {name} score: {', '.join(missing)} (no such files)")
         target = args.results_dir / f"decodingtrust-{slug(model)}-{args.trust_scoring}.json"

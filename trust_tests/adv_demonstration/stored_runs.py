@@ -125,8 +125,8 @@ def _read_file(path: Path, root: Path, generations: Path, data: Path, loaded: di
     scenario, group, unit = source
     records_file, records = _records(data, generations, relative, seed, len(outputs), loaded)
     if records_file is None:
-        part.note = (f"not scored: its records adv_demonstration/{relative}/{seed}.jsonl are neither under --trust-data "
-                     "nor beside the generations")
+        part.note = ("not scored: its records (adv_demonstration/<its folder>/<seed>.jsonl) are neither under "
+                     "--trust-data nor beside the generations")  # one note for every such file
         return part
     if len(outputs) != len(records):
         part.note = (f"not scored: {min(len(records), len(outputs))} of its {len(outputs)} outputs have records in "
