@@ -52,8 +52,8 @@ from trust_tests.toxicity.scorers import SCORERS, parse_scorer
 
 def _scoring_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--trust-scoring", choices=SCORING_MODES, default="suite",
-                         help="suite: this suite's reading of answers; study: the study's own scoring code (its "
-                              "DecodingTrust fork, decoding-comp-trust/DecodingTrust) (default: suite)")
+                         help="suite: this suite's reading of answers; decoding-comp-trust: the study's own scoring "
+                              "code (its DecodingTrust fork, decoding-comp-trust/DecodingTrust) (default: suite)")
 
 
 def main(argv: list[str] | None = None) -> int:
