@@ -4,9 +4,11 @@ A method is one module `compressors/<method>.py` (the name used in `--quant`) wi
 
     def compress(model, tokenizer, variant: VariantSpec, group: int | None, calibration: Calibration | None)
 
-which compresses `model` in place and leaves plain float weights: quantized weights dequantized onto
-their grid, pruned weights zero. Any backend then loads the result like a dense model, and the
-verification reads the grid and the zeros straight from the weights.
+which compresses `model` in place. A quantizer leaves llmcompressor's quantization wrappers on the
+layers; `compress` below then writes the packed checkpoint from them (what ships) and folds them into
+plain float weights (quantized weights dequantized onto their grid; pruned weights are zero already).
+Any backend loads the float copy like a dense model, and the verification reads the grid and the
+zeros straight from its weights.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import importlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from compressed_trust.compressors.spec import VariantSpec
@@ -66,7 +69,14 @@ def input_widths(config: Any) -> set[int]:
 
 
 def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,
-             calibration: Calibration | None) -> None:
-    """Run the variant's method (imported on demand: llmcompressor takes seconds to import)."""
+             calibration: Calibration | None, packed: Path | None = None) -> None:
+    """Run the variant's method (imported on demand: llmcompressor takes seconds to import); a
+    quantizer's packed checkpoint is written to `packed` (when given) before the weights are folded."""
+    from compressed_trust.compressors import oneshot
+
     method = importlib.import_module(f"compressed_trust.compressors.{variant.method}")
     method.compress(model, tokenizer, variant, group, calibration)
+    if variant.quantized:
+        if packed is not None:
+            oneshot.save_packed(model, tokenizer, packed)
+        oneshot.fold_quantization(model)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any, Iterator
 from unittest import mock
 
@@ -42,7 +43,7 @@ def _without_pinned_memory() -> Iterator[None]:
 
 
 def run(model: Any, tokenizer: Any, modifiers: list[Any], calibration: Calibration | None) -> None:
-    """Apply the modifiers to `model` in place, then fold any quantization into the weights."""
+    """Apply the modifiers to `model` in place (a quantizer's wrappers stay on: `base.compress` folds them)."""
     from llmcompressor import oneshot
 
     data = {}
@@ -52,10 +53,27 @@ def run(model: Any, tokenizer: Any, modifiers: list[Any], calibration: Calibrati
                     shuffle_calibration_samples=False)  # the seed already chose the samples and their order
     with _without_pinned_memory():
         oneshot(model=model, recipe=modifiers, processor=tokenizer, **data)
-    _fold_quantization(model)
 
 
-def _fold_quantization(model: Any) -> None:
+def save_packed(model: Any, tokenizer: Any, target: Path) -> None:
+    """The checkpoint that ships: llmcompressor's compressed save (compressed-tensors "pack-quantized":
+    int4 weights eight to an int32 with their group scales, and zero points when asymmetric; the
+    config's `quantization_config` says so), which vLLM serves through its integer kernels. Measured on
+    SmolLM2-135M gptq-w4: 173 MB against the float copy's 538 MB, and transformers' decompression of
+    it equals the folded float copy bit for bit. Before folding: it reads the quantization wrappers.
+    The save packs the layers in place; they are unpacked again after it, for the float copy."""
+    import warnings
+
+    from compressed_tensors.compressors import ModelCompressor
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Attempting to save a model with offloaded modules")  # see store.py
+        model.save_pretrained(target, save_compressed=True)
+    tokenizer.save_pretrained(target)
+    ModelCompressor.from_pretrained_model(model).decompress_model(model)
+
+
+def fold_quantization(model: Any) -> None:
     """Replace each quantized layer's weight by its dequantized value and drop the quantization
     wrapper, so the model is a plain float model whose weights lie on the quantization grid
     (the same numbers an int kernel computes with)."""
@@ -67,7 +85,7 @@ def _fold_quantization(model: Any) -> None:
             continue
         if scheme.weights is not None:
             module.weight.data = forward_quantize(module, module.weight.data, "weight", scheme.weights)
-        for name in ("weight_scale", "weight_zero_point", "weight_g_idx"):
+        for name in ("weight_scale", "weight_zero_point", "weight_g_idx", "weight_shape"):  # shape: left by unpacking
             if hasattr(module, name):
                 delattr(module, name)
         module.__dict__.pop("forward", None)  # the wrapper is an instance attribute over Linear.forward

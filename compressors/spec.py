@@ -29,7 +29,6 @@ GRAMMAR = ("none | 4bit | 3bit | 8bit | gptq-w{2,3,4,8}[-g{N}] | awq-w{3,4,8}[-g
            "study's matrix: dense and 11 variants)")
 
 BITS = {"gptq": (2, 3, 4, 8), "awq": (3, 4, 8), "rtn": (2, 3, 4, 8)}
-PRUNERS = ("sparsegpt", "wanda", "magnitude")
 CALIBRATED = ("gptq", "awq", "sparsegpt", "wanda")  # their result depends on calibration data and its seed
 DEFAULT_GROUPS = (128, 64, 32)
 SHORTHANDS = {"4bit": "gptq-w4", "3bit": "gptq-w3", "8bit": "gptq-w8"}
@@ -37,6 +36,12 @@ SHORTHANDS = {"4bit": "gptq-w4", "3bit": "gptq-w3", "8bit": "gptq-w8"}
 # the reference that takes no calibration; the dense model is its first column.
 PRESETS = {"study": ("none", "gptq-w3", "gptq-w4", "gptq-w8", "awq-w3", "awq-w4", "sparsegpt-50", "sparsegpt-2:4",
                      "wanda-50", "wanda-2:4", "magnitude-50", "rtn-w4")}
+
+# What a quantized variant's evaluation loads: the fake-quantized float copy (its weights dequantized
+# onto their grid; any backend runs it), or the packed checkpoint that ships (compressed-tensors integer
+# weights with their scales), run by vLLM's integer kernels. Dense and pruned variants are float only.
+FLOAT, PACKED = "float", "packed"
+ARTIFACTS = (FLOAT, PACKED)
 
 _QUANT = re.compile(r"(?P<method>gptq|awq|rtn)-w(?P<bits>\d+)(?:-g(?P<group>\d+))?")
 _PRUNE = re.compile(r"(?P<method>sparsegpt|wanda|magnitude)-(?:(?P<percent>\d+)%?|(?P<n>\d+):(?P<m>\d+))")
@@ -54,6 +59,7 @@ class VariantSpec:
     n_m: tuple[int, int] | None = None   # N non-zeros in every M consecutive weights of a row
     seed: int | None = None              # calibrated methods only
     location: str | None = None          # checkpoint: hub id[@revision] or directory, as --model takes it
+    artifact: str = FLOAT                # a built quantized variant: FLOAT or PACKED (its id ends "-packed")
 
     @property
     def is_dense(self) -> bool:
@@ -64,9 +70,9 @@ class VariantSpec:
         return self.method == "checkpoint"
 
     @property
-    def is_built(self) -> bool:
-        """Built here from the dense model by one of the methods in compressors/."""
-        return not self.is_dense and not self.is_checkpoint
+    def quantized(self) -> bool:
+        """Built here by a quantizer: it has a packed checkpoint beside its float copy."""
+        return self.bits is not None
 
     @property
     def calibrated(self) -> bool:
@@ -85,6 +91,13 @@ class VariantSpec:
             return self
         return dataclasses.replace(self, seed=seed, id=f"{self.id}-s{seed}" if show else self.id)
 
+    def with_artifact(self, artifact: str) -> VariantSpec:
+        """The variant evaluated from `artifact`; dense, pruned and checkpoint variants have one form only."""
+        if not self.quantized or artifact == self.artifact:
+            return self
+        base = self.id.removesuffix(f"-{PACKED}")
+        return dataclasses.replace(self, artifact=artifact, id=base if artifact == FLOAT else f"{base}-{PACKED}")
+
     def describe(self) -> str:
         if self.is_dense:
             return "dense"
@@ -96,7 +109,8 @@ class VariantSpec:
             shape = f"{self.n_m[0]}:{self.n_m[1]} sparse"
         else:
             shape = f"{self.sparsity:.0%} sparse"
-        return f"{self.method} {shape}" + (f", seed {self.seed}" if self.seed is not None else "")
+        return (f"{self.method} {shape}" + (f", seed {self.seed}" if self.seed is not None else "")
+                + (", packed checkpoint" if self.artifact == PACKED else ""))
 
 
 DENSE = VariantSpec("none")

@@ -1,8 +1,9 @@
 """Compressed variants: the store of built ones, and the weights a model handle loads for a variant
 (`BuiltVariant`, compressed here from the dense model; `CheckpointWeights`, already compressed).
 
-The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one folder per built model,
-and knows folders and manifests, not models: `get` returns the path of a complete build. The key
+The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one folder per built model
+(a quantized one also holds, in `packed/`, the packed checkpoint that ships: spec.PACKED), and knows
+folders and manifests, not models: `get` returns the path of a complete build. The key
 is a digest of everything that decides the built weights: the dense model's fingerprint, the
 method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype
 (on CPU, the thread count too), and the library versions. A folder is built under a file lock
@@ -25,14 +26,15 @@ from typing import Any, Callable
 import filelock
 
 from compressed_trust.compressors.base import Calibration, compress, input_widths
-from compressed_trust.compressors.spec import DENSE, VariantSpec, choose_group
-from compressed_trust.compressors.verify import PROBE, VerificationError, check_differs, check_weights, probe_change, probe_logprobs
+from compressed_trust.compressors.spec import DENSE, FLOAT, PACKED, VariantSpec, choose_group
+from compressed_trust.compressors.verify import (PROBE, VerificationError, check_differs, check_packed, check_weights,
+                                                 packing, probe_change, probe_logprobs)
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
-from compressed_trust.fixtures.models import DenseWeights, ModelHandle, combined_digest, file_digest
+from compressed_trust.fixtures.models import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
 from compressed_trust.fixtures.registry import ModelSpec
 from compressed_trust.fixtures.threads import cores, pinned
 
-STORE_FORMAT = "1"  # bump when what a store folder holds changes
+STORE_FORMAT = "2"  # bump when what a store folder holds changes (2: the packed checkpoint)
 MANIFEST = "manifest.json"
 RELOAD_TOLERANCE = 1e-3  # a stored model must reproduce the probe it gave when built
 
@@ -65,8 +67,9 @@ class VariantStore:
                 staging = entry.with_name(entry.name + ".partial")
                 shutil.rmtree(staging, ignore_errors=True)
                 manifest = build(staging)
-                manifest["files"] = {path.name: {"bytes": path.stat().st_size, "sha256": file_digest(path)}
-                                     for path in sorted(staging.iterdir())}
+                manifest["files"] = {path.relative_to(staging).as_posix(): {"bytes": path.stat().st_size,
+                                                                           "sha256": file_digest(path)}
+                                     for path in sorted(staging.rglob("*")) if path.is_file()}
                 (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
                 staging.rename(entry)
         return entry
@@ -145,8 +148,15 @@ class BuiltVariant:
         return cores() if self.device == "cpu" else None
 
     @functools.cached_property
-    def variant_fingerprint(self) -> str:
+    def store_key(self) -> str:
+        """Names the build (both its artifacts): the store folder's key."""
         return cache_key(**self.recipe)
+
+    @property
+    def variant_fingerprint(self) -> str:
+        if self.variant.artifact == FLOAT:
+            return self.store_key  # the key every float-copy output has had
+        return cache_key(build=self.store_key, artifact=self.variant.artifact)
 
     @property
     def fingerprint(self) -> str:
@@ -154,7 +164,12 @@ class BuiltVariant:
 
     @property
     def entry(self) -> Path:
-        return self.store.folder(self.variant.id, self.variant_fingerprint)
+        return self.store.folder(self.variant.with_artifact(FLOAT).id, self.store_key)
+
+    @property
+    def loads(self) -> Path:
+        """The folder of the artifact evaluated: the build's own (float copy) or its packed/."""
+        return self.entry / PACKED if self.variant.artifact == PACKED else self.entry
 
     @property
     def artifact(self) -> str | None:
@@ -163,11 +178,25 @@ class BuiltVariant:
         came from the response cache)."""
         if not (self.entry / MANIFEST).is_file():
             return None
-        return "dir:" + combined_digest((name, file["sha256"]) for name, file in self.manifest["files"].items())
+        inside = f"{PACKED}/" if self.variant.artifact == PACKED else ""
+        return "dir:" + combined_digest((name.removeprefix(inside), file["sha256"])
+                                        for name, file in self.manifest["files"].items()
+                                        if name.startswith(inside) and name.count("/") == inside.count("/"))
 
     def source(self, make_room: Callable[[], None]) -> tuple[str, str | None]:
-        return str(self.store.get(self.variant.id, self.variant_fingerprint,
-                                  lambda staging: self._build(staging, make_room))), None
+        self.store.get(self.variant.with_artifact(FLOAT).id, self.store_key, lambda staging: self._build(staging, make_room))
+        if self.variant.artifact == PACKED:
+            check_packed(self.loads, self.variant, self.group)
+        return str(self.loads), None
+
+    def form(self) -> dict[str, Any]:
+        if self.variant.artifact == PACKED:
+            if not (self.entry / MANIFEST).is_file():  # not built here (its outputs came from the cache)
+                return {"artifact": PACKED, "format": "compressed-tensors pack-quantized", "bits": self.variant.bits,
+                        "group_size": self.group}
+            return {"artifact": PACKED, **self.manifest["packed"]}
+        return {"artifact": FLOAT, "format": f"safetensors {self.dense.dtype}" + (
+            ", weights dequantized onto their grid" if self.variant.quantized else "")}
 
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:
@@ -188,7 +217,7 @@ class BuiltVariant:
             dense_probe = probe_logprobs(model, tokenizer)
             torch.manual_seed(variant.seed or 0)
             try:
-                compress(model, tokenizer, variant, group, calibration)
+                compress(model, tokenizer, variant, group, calibration, staging / PACKED if variant.quantized else None)
             except Exception as error:  # a library failure: name the variant, keep the cause chained
                 raise CompressionError(f"{variant.id}: {variant.method} failed: {error}") from error
             seconds = time.perf_counter() - started
@@ -202,12 +231,31 @@ class BuiltVariant:
             model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         scratch.release()
+        packed = self._check_packed(staging / PACKED, probe) if variant.quantized else None
         return {
-            "variant": variant.id, "description": variant.describe(), "recipe": self.recipe, "group": group,
+            "variant": variant.with_artifact(FLOAT).id, "description": variant.with_artifact(FLOAT).describe(),
+            "recipe": self.recipe, "group": group, "packed": packed,
             "calibration": calibration.describe() if calibration else None, "verification": figures,
             "dense_probe": dense_probe, "probe": probe, "build_seconds": round(seconds, 1),
             "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
+
+    def _check_packed(self, folder: Path, float_probe: list[float]) -> dict[str, Any]:
+        """The packed checkpoint holds what was built: its config names the variant's bits and groups,
+        and transformers' decompression of it gives the float copy's probe (measured: equal bit for
+        bit, so within RELOAD_TOLERANCE). Loaded after the float copy is freed: one model at a time."""
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        shape = check_packed(folder, self.variant, self.group)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, self.dense.dtype))
+        change = probe_change(float_probe, probe_logprobs(model, self.dense.tokenizer))
+        del model
+        if change > RELOAD_TOLERANCE:
+            raise CompressionError(f"{self.variant.id}: its packed checkpoint, decompressed, gives probe log-probabilities "
+                                   f"{change:.3g} away from the float copy's; the packing lost what was built")
+        weights = sum(path.stat().st_size for path in folder.glob("*.safetensors"))
+        return {**shape, "probe_change_from_float_decompressed": change, "weights_bytes": weights}
 
     def verify(self, model: Any, tokenizer: Any) -> dict[str, Any]:
         figures = check_weights(model, self.variant, self.group)
@@ -220,7 +268,8 @@ class BuiltVariant:
 
     def provenance(self) -> dict[str, Any]:
         return {"method": self.variant.method, "seed": self.variant.seed, "group": self.group,
-                "calibration": self.calibration.describe() if self.calibration else None, "store": self.entry.name}
+                "calibration": self.calibration.describe() if self.calibration else None, "store": self.entry.name,
+                "form": self.form()}
 
     def served_names(self, source: str) -> set[str]:
         return {source}  # only the store's folder: a server of the dense model is not this variant
@@ -243,17 +292,31 @@ class CheckpointWeights(DenseWeights):
             self.store.put_many({key: dense_probe})
         return {"probe_change": check_differs(self.variant, dense_probe, probe_logprobs(model, tokenizer))}
 
+    @functools.cached_property
+    def packing(self) -> dict[str, Any] | None:
+        """How its config says its weights are packed (None: float weights)."""
+        return packing(load_config(self.spec).to_dict())
+
+    def form(self) -> dict[str, Any]:
+        return {"artifact": PACKED, **self.packing} if self.packing else super().form()
+
     def provenance(self) -> dict[str, Any]:
-        return {"checkpoint": self.variant.location}
+        return {"checkpoint": self.variant.location, "form": self.form()}
 
 
-def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration]) -> ModelHandle:
-    """The handle of a variant compressed from `dense` (built into the store on first use)."""
-    return ModelHandle(dense.spec, variant, dense.cache_dir, dense.device, dense.dtype, dense.store,
-                       BuiltVariant(dense, variant, calibration))
+def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration],
+                  dtype: Callable[[bool], str] | None = None) -> ModelHandle:
+    """The handle of a variant compressed from `dense` (built into the store on first use); `dtype(packed)`:
+    what it computes in (default: the dense model's dtype)."""
+    dtype_of = dtype or (lambda packed: dense.dtype)
+    return ModelHandle(dense.spec, variant, dense.cache_dir, dense.device, dtype_of(variant.artifact == PACKED),
+                       dense.store, BuiltVariant(dense, variant, calibration))
 
 
-def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle) -> ModelHandle:
-    """The handle of an already compressed checkpoint, checked against `dense`."""
-    return ModelHandle(spec, variant, dense.cache_dir, dense.device, dense.dtype, dense.store,
-                       CheckpointWeights(spec, variant, dense))
+def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle,
+                       dtype: Callable[[bool], str] | None = None) -> ModelHandle:
+    """The handle of an already compressed checkpoint, checked against `dense`; `dtype` as for built_variant."""
+    weights = CheckpointWeights(spec, variant, dense)
+    dtype_of = dtype or (lambda packed: dense.dtype)
+    return ModelHandle(spec, variant, dense.cache_dir, dense.device, dtype_of(weights.packing is not None),
+                       dense.store, weights)

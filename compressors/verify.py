@@ -8,6 +8,8 @@ outputs (its log-probabilities on a fixed probe text differ from the dense model
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from compressed_trust.compressors.base import target_linears
@@ -82,3 +84,30 @@ def check_differs(variant: VariantSpec, dense: list[float], compressed: list[flo
         raise VerificationError(f"{variant.id}: its outputs on the probe text are those of the dense model "
                                 f"(largest log-probability change {change:.2g}); the compression did not take effect")
     return change
+
+
+def packing(config: dict[str, Any]) -> dict[str, Any] | None:
+    """How a checkpoint's config.json says its weights are packed (its `quantization_config`: a
+    compressed-tensors, GPTQ or AWQ checkpoint), or None for plain float weights."""
+    quant = config.get("quantization_config")
+    if not quant:
+        return None
+    method = quant.get("quant_method", "unknown")
+    if method != "compressed-tensors":  # GPTQ / AWQ formats: bits and group_size at the top
+        return {"format": method, "bits": quant.get("bits"), "group_size": quant.get("group_size"),
+                "symmetric": quant.get("sym", quant.get("zero_point") is False)}
+    weights = [group["weights"] for group in quant.get("config_groups", {}).values() if group.get("weights")]
+    shapes = {(w.get("num_bits"), w.get("group_size"), w.get("symmetric")) for w in weights}
+    bits, group, symmetric = shapes.pop() if len(shapes) == 1 else (None, None, None)  # mixed: said as unknown
+    return {"format": f"compressed-tensors {quant.get('format')}", "bits": bits, "group_size": group,
+            "symmetric": symmetric}
+
+
+def check_packed(folder: Path, variant: VariantSpec, group: int | None) -> dict[str, Any]:
+    """A built variant's packed checkpoint says, in its config, the packing the variant was built with."""
+    packed = packing(json.loads((folder / "config.json").read_text(encoding="utf-8")))
+    expected = {"format": "compressed-tensors pack-quantized", "bits": variant.bits, "group_size": group}
+    if packed is None or any(packed[name] != value for name, value in expected.items()):
+        raise VerificationError(f"{variant.id}: the packed checkpoint in {folder} is {packed or 'not packed'}, "
+                                f"expected {expected}")
+    return packed

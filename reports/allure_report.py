@@ -57,6 +57,9 @@ def conclude(verdict: Verdict, about: str | None) -> None:
         # Which weights were measured: the same variant id built on another CPU type is another model.
         # Left out of the history id, so a rebuild stays the same test in Allure's history.
         allure.dynamic.parameter("weights", short_artifact(artifact), excluded=True)
+    if verdict.result is not None and (form := verdict.result.provenance.get("form")):
+        # float or packed: a packed variant's id says so too (it is another test), this says its format.
+        allure.dynamic.parameter("artifact", f"{form['artifact']}, {form['format']}", excluded=True)
     allure.dynamic.description(f"**{verdict.outcome.capitalize()}:** {verdict.message}\n\n{about or ''}")
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from compressed_trust.reports import alerts, allure_report, manifest, study, study_report
+from compressed_trust.reports import alerts, allure_report, artifact_gap, manifest, study, study_report
 from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
 from compressed_trust.reports.chart import trust_chart
 from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, write_run
@@ -223,6 +223,7 @@ class TrustReporter:
         if not (self.record.results or self.record.verdicts or self.record.errors):
             return  # not a trust run (collect-only, or the suite's own tests)
         entries = list(self.record.results.values())
+        self.record.artifact_gaps = artifact_gap.gaps(entries, self.options.confidence)
         run_manifest = manifest.build(self.options, entries)
         written = write_run(self.record, run_manifest, self.reports / "runs")
         self.written.append(f"run results: {written}")
@@ -282,6 +283,10 @@ class TrustReporter:
         if self.record.errors:
             terminalreporter.section("trust: infrastructure errors (trust was not measured there)", yellow=True)
             for line in alerts.error_lines(self.record.errors):
+                terminalreporter.line(line)
+        if self.record.artifact_gaps:
+            terminalreporter.section("trust: packed vs float (what the integer kernels change)")
+            for line in artifact_gap.lines(self.record.artifact_gaps):
                 terminalreporter.line(line)
         if self.study_lines:
             terminalreporter.section("trust: compression x trust matrix")

@@ -75,6 +75,7 @@ class RunRecord:
     results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (dimension, variant) -> entry
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    artifact_gaps: list[dict[str, Any]] = field(default_factory=list)  # reports/artifact_gap.py, at the end
 
     def entry(self, result: DimensionResult, variant: str) -> dict[str, Any]:
         """The result's entry, one per (dimension, variant): of the results a run measured on prefixes of
@@ -88,7 +89,8 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "suite_version": SUITE_VERSION, "model": self.model, "tier": self.tier,
                 "baseline_variant": self.baseline, "started": self.started, "finished": utc_now(),
-                "results": list(self.results.values()), "verdicts": self.verdicts, "errors": self.errors}
+                "results": list(self.results.values()), "verdicts": self.verdicts, "errors": self.errors,
+                **({"artifact_gaps": self.artifact_gaps} if self.artifact_gaps else {})}
 
     def merge(self, other: dict[str, Any]) -> None:
         """Adds a worker's record (its to_json())."""

@@ -31,8 +31,9 @@ WORDS = ("the cat dog sat on mat a an is was red blue green big small yes no may
          "five six seven eight nine ten hello world please answer question tell me story about sky").split()
 
 
-def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
-    """A 2-layer Llama (hidden 32) and a whitespace word-level tokenizer, saved as a model directory."""
+def build_tiny_llama(directory: Path, seed: int = 0, **sizes: int) -> Path:
+    """A 2-layer Llama (hidden 32, unless `sizes` say otherwise) and a whitespace word-level tokenizer,
+    saved as a model directory."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -42,9 +43,9 @@ def build_tiny_llama(directory: Path, seed: int = 0) -> Path:
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", bos_token="<s>",
                                         eos_token="</s>", unk_token="<unk>")
-    config = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                         pad_token_id=0, bos_token_id=1, eos_token_id=2, tie_word_embeddings=False)
+    config = LlamaConfig(**{**dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                                   pad_token_id=0, bos_token_id=1, eos_token_id=2, tie_word_embeddings=False), **sizes})
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.save_pretrained(directory)

@@ -27,9 +27,10 @@ def random_calibration(seed: int) -> Calibration:
     return Calibration(f"random-{seed}", tuple(map(tuple, tokens.tolist())))
 
 
-def build(tiny_llama_dir, cache_dir, spec: str, seed: int = 0) -> ModelHandle:
+def build(tiny_llama_dir, cache_dir, spec: str, seed: int = 0, artifact: str = "float") -> ModelHandle:
     dense = ModelHandle(parse_model_spec(str(tiny_llama_dir)), DENSE, cache_dir, device="cpu")
-    return built_variant(dense, parse_variant(spec).with_seed(seed, show=False), random_calibration)
+    return built_variant(dense, parse_variant(spec).with_seed(seed, show=False).with_artifact(artifact),
+                         random_calibration)
 
 
 @pytest.fixture(scope="module")

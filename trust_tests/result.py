@@ -69,12 +69,17 @@ class DimensionResult:
 
     def built(self) -> str:
         """What produced the outputs, in words: "gptq 4-bit, group 64, seed 0; calibration self 16x256;
-        weights dir:d8d54ef7c1a2"."""
+        weights dir:d8d54ef7c1a2", and for a packed artifact its format and the kernels vLLM chose."""
         calibration = self.provenance.get("calibration")
         group = self.provenance.get("group")
         words = self.provenance.get("description", "").replace("group auto", f"group {group}")
         if calibration:
             words += f"; calibration {calibration['source']} {calibration['samples']}x{calibration['tokens_per_sample']}"
+        form = self.provenance.get("form") or {}
+        if form.get("artifact") == "packed":
+            words += f"; packed weights, {form.get('format')}"
+        if kernels := self.provenance.get("kernels"):
+            words += f"; {', '.join(kernels)}"
         if artifact := self.provenance.get("artifact"):
             words += f"; weights {short_artifact(artifact)}"
         return words
