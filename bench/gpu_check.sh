@@ -33,15 +33,20 @@ check hf-engine 240 "$PY" bench/engine.py --device "$DEVICE" --jobs chat,few-sho
 check gptq-build-and-preflight 300 "$PY" -m pytest trust_tests -m preflight --quant gptq-w4 --trust-device "$DEVICE" \
     --trust-cache="$CACHE" -p no:cacheprovider -q
 # The vLLM backends (pip install -e .[vllm]): in process, then on a server the suite starts from
-# this environment; the dense model and the GPTQ variant built above (the store's plain safetensors).
+# this environment; the dense model and the GPTQ variant built above, as its packed checkpoint through
+# vLLM's integer kernels (Marlin / Machete), and on the server beside its float copy with AWQ too: the
+# packed-vs-float gap per dimension, and the kernels the server names.
 if "$PY" -c "import vllm" 2>/dev/null; then
-  check vllm-in-process 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
-      --trust-backend vllm --trust-device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
-  check vllm-server 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
-      --trust-backend openai --trust-device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
+  check vllm-in-process-packed 300 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" --quant none,gptq-w4 \
+      --trust-backend vllm --trust-artifact packed --trust-device "$DEVICE" --trust-cache="$CACHE" -p no:cacheprovider -q -rA
+  check vllm-server-packed-and-float 480 "$PY" -m pytest trust_tests -m "preflight or machine_ethics" \
+      --quant none,gptq-w4,awq-w4 --trust-backend openai --trust-artifact packed,float --trust-device "$DEVICE" \
+      --trust-cache="$CACHE" -p no:cacheprovider -q -rA --trust-inconclusive warn
 else
   echo "SKIP vllm (not installed: pip install -e .[vllm])"
 fi
 grep -h "outputs as static\|tok/s" "$OUT/hf-engine.log" 2>/dev/null
 grep -h "machine_ethics: score" "$OUT"/vllm-*.log 2>/dev/null
+grep -h "packed vs float\|: packed .* vs float" "$OUT"/vllm-server-*.log 2>/dev/null
+grep -ho "Using [A-Za-z0-9]*Kernel for [A-Za-z0-9]*" "$CACHE"/logs/vllm-*.log 2>/dev/null | sort | uniq -c
 exit $failed
