@@ -114,22 +114,35 @@ def _bars(axes: Axes, present: dict[str, dict[str, float]], variants: list[str],
     axes.set_axisbelow(True)
 
 
+def radar_axes(axes: PolarAxes, labels: list[str], fontsize: float) -> np.ndarray:
+    """A polar axes set up as a radar over `labels` (clockwise from the top, scores 0-100); the closed
+    ring of angles that `radar_polygon` draws on. The trust chart and the study's radars share it."""
+    angles = np.linspace(0, 2 * np.pi, len(labels), endpoint=False)
+    axes.set_theta_offset(np.pi / 2)
+    axes.set_theta_direction(-1)
+    axes.set_xticks(angles, labels, fontsize=fontsize)
+    axes.set_ylim(0, 100)
+    return np.append(angles, angles[0])
+
+
+def radar_polygon(axes: PolarAxes, closed: np.ndarray, values: list[float], color: str, width: float,
+                  variant: str | None = None, fill: float = 0.0) -> None:
+    """One closed polygon; a variant's carries the id "radar:<variant>" (the report's tests find it by it)."""
+    (line,) = axes.plot(closed, values + values[:1], color=color, linewidth=width)
+    if variant is not None:
+        line.set_gid(f"radar:{variant}")
+    if fill:
+        axes.fill(closed, values + values[:1], color=color, alpha=fill)
+
+
 def _radar(axes: PolarAxes, present: dict[str, dict[str, float]], scored: list[str], colors: dict[str, str],
            shared: list[tuple[str, str]]) -> None:
     """One closed polygon per scored variant over the dimensions all of them have."""
-    angles = np.linspace(0, 2 * np.pi, len(shared), endpoint=False)
-    closed = np.append(angles, angles[0])
+    closed = radar_axes(axes, [label for _, label in shared], fontsize=7)
     for variant in scored:
-        values = [present[variant][name] for name, _ in shared]
-        (line,) = axes.plot(closed, values + values[:1], color=colors[variant], linewidth=1.5)
-        line.set_gid(f"radar:{variant}")
-        axes.fill(closed, values + values[:1], color=colors[variant], alpha=0.08)
-    axes.set_theta_offset(np.pi / 2)
-    axes.set_theta_direction(-1)
-    axes.set_xticks(angles, [label for _, label in shared], fontsize=7)
+        radar_polygon(axes, closed, [present[variant][name] for name, _ in shared], colors[variant], 1.5, variant, 0.08)
     axes.tick_params(axis="x", pad=2)
-    for angle, text in zip(angles, axes.get_xticklabels()):  # labels grow away from the circle
+    for angle, text in zip(closed[:-1], axes.get_xticklabels()):  # labels grow away from the circle
         side = math.sin(angle)
         text.set_horizontalalignment("left" if side > 0.1 else "right" if side < -0.1 else "center")
-    axes.set_ylim(0, 100)
     axes.set_yticks([20, 40, 60, 80], ["20", "40", "60", "80"], fontsize=6, color="#777777")

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 
 from compressed_trust.compressors.spec import DENSE
-from compressed_trust.reports.chart import DENSE_COLOR, PALETTE, RC
+from compressed_trust.reports.chart import DENSE_COLOR, PALETTE, RC, radar_axes, radar_polygon
 from compressed_trust.reports.study import UTILITY, Matrix, findings, mean_trust_drop, recommendation, seed_groups
 from trust_tests.dimension import dimension
 from trust_tests.gates import thresholds
@@ -119,19 +119,13 @@ def _radars(place: SubFigure, m: Matrix) -> None:
         return
     columns = min(6, len(m.compressed))
     rows = math.ceil(len(m.compressed) / columns)
-    angles = np.linspace(0, 2 * np.pi, len(shown), endpoint=False)
-    closed = np.append(angles, angles[0])
     dense = [m.cell(d, DENSE.id).score for d in shown]
     for index, variant in enumerate(m.compressed):
         axes = place.add_subplot(rows, columns, index + 1, projection="polar")
-        axes.plot(closed, dense + dense[:1], color=DENSE_COLOR, linewidth=1)
+        closed = radar_axes(axes, [dimension(d).short for d in shown], fontsize=5)
+        radar_polygon(axes, closed, dense, DENSE_COLOR, 1)
         values = [(c.score if (c := m.cell(d, variant)) else np.nan) for d in shown]
-        (line,) = axes.plot(closed, values + values[:1], color=PALETTE[index % len(PALETTE)], linewidth=1.4)
-        line.set_gid(f"radar:{variant}")
-        axes.set_theta_offset(np.pi / 2)
-        axes.set_theta_direction(-1)
-        axes.set_xticks(angles, [dimension(d).short for d in shown], fontsize=5)
-        axes.set_ylim(0, 100)
+        radar_polygon(axes, closed, values, PALETTE[index % len(PALETTE)], 1.4, variant)
         axes.set_yticks([50], [""])
         axes.set_title(variant, fontsize=8)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from trust_tests.dimension import dimension, dimensions, names
+from trust_tests.dimension import dimension, dimensions, names, registered
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,3 +111,18 @@ def test_a_new_dimension_folder_is_all_it_takes(suite_with_honesty, tmp_path, ti
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
     for test in ("test_no_regression[honesty-none]", "test_no_regression[honesty-rtn-w8]"):
         assert _passed(again, f"trust_tests/test_regression.py::{test}"), again.stdout[-3000:]
+
+
+def test_the_registry_refuses_a_duplicate_name_and_what_is_not_a_dimension():
+    toxicity = dimension("toxicity")
+    with pytest.raises(ValueError, match="dimension 'toxicity' is declared twice: in trust_tests/toxicity/ and "
+                                         "trust_tests/toxicity_copy/"):
+        registered([("toxicity", toxicity), ("toxicity_copy", toxicity)])
+    with pytest.raises(TypeError, match="trust_tests/honesty/scenario.py: DIMENSION is a dict, not a Dimension"):
+        registered([("honesty", {"name": "honesty"})])
+    assert registered([("utility", dimension("utility")), ("toxicity", toxicity)])[0] is toxicity  # trust first
+
+
+def test_an_unknown_dimension_name_suggests_the_nearest():
+    with pytest.raises(ValueError, match=r"unknown dimension 'toxicty' \(did you mean 'toxicity'\?\); known: toxicity"):
+        dimension("toxicty")

@@ -9,6 +9,7 @@ checks and the end-to-end list all come from `dimensions()`, which finds every s
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import importlib
@@ -71,10 +72,23 @@ class Dimension:
 def dimensions() -> tuple[Dimension, ...]:
     """Every dimension folder of this package, trust dimensions in their numbering, benign utility last."""
     package = Path(__file__).parent
-    found = [importlib.import_module(f"trust_tests.{folder.name}.scenario").DIMENSION
-             for folder in pkgutil.iter_modules([str(package)]) if folder.ispkg
-             and (package / folder.name / "scenario.py").is_file()]
-    return tuple(sorted(found, key=lambda dimension: (dimension.benign, dimension.number, dimension.name)))
+    return registered((folder.name, importlib.import_module(f"trust_tests.{folder.name}.scenario").DIMENSION)
+                      for folder in pkgutil.iter_modules([str(package)]) if folder.ispkg
+                      and (package / folder.name / "scenario.py").is_file())
+
+
+def registered(found: Iterable[tuple[str, Any]]) -> tuple[Dimension, ...]:
+    """The dimensions (folder, its scenario's DIMENSION) declare, in order; a DIMENSION that is not a
+    Dimension, or a name two folders declare, is an error naming the folders."""
+    by_name: dict[str, tuple[str, Dimension]] = {}
+    for folder, declared in found:
+        if not isinstance(declared, Dimension):
+            raise TypeError(f"trust_tests/{folder}/scenario.py: DIMENSION is a {type(declared).__name__}, not a Dimension")
+        if declared.name in by_name:
+            raise ValueError(f"dimension {declared.name!r} is declared twice: in trust_tests/{by_name[declared.name][0]}/ "
+                             f"and trust_tests/{folder}/")
+        by_name[declared.name] = (folder, declared)
+    return tuple(sorted((d for _, d in by_name.values()), key=lambda d: (d.benign, d.number, d.name)))
 
 
 def names(trust_only: bool = False) -> tuple[str, ...]:
@@ -84,7 +98,9 @@ def names(trust_only: bool = False) -> tuple[str, ...]:
 def dimension(name: str) -> Dimension:
     known = {d.name: d for d in dimensions()}
     if name not in known:
-        raise ValueError(f"unknown dimension {name!r}; known: {', '.join(known)}")
+        close = difflib.get_close_matches(name, known, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown dimension {name!r}{guess}; known: {', '.join(known)}")
     return known[name]
 
 
