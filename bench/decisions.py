@@ -107,7 +107,8 @@ def stored_population(path: Path) -> tuple[np.ndarray, float] | None:
     """The paired credit differences (dense minus variant) of the largest dimension of a run-results file
     with the dense model and one compressed variant, and their mean drop in points."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    by = {(e["variant"], e["dimension"]): {o[0]: o[2] for o in e["outcomes"]} for e in document["results"]}
+    by = {(e["variant"], e["dimension"]): {o.id: o.value for o in map(Outcome.stored, e["outcomes"])}
+          for e in document["results"]}
     pairs = [(dimension, variant) for variant, dimension in by if variant != "none" and ("none", dimension) in by]
     if not pairs:
         return None

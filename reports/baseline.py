@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compressed_trust.reports.runs import FORMAT, SUITE_VERSION, entry_key, result_from_entry, slug, utc_now, write_json
+from compressed_trust.reports.runs import FORMAT, READABLE, SUITE_VERSION, entry_key, result_from_entry, slug, utc_now, write_json
 from trust_tests.gates import FAIL, PASS, GateCase, Verdict, check_drop
 from trust_tests.result import DimensionResult
 
@@ -39,8 +39,9 @@ def _read(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a readable results file ({error})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("results"), list):
-        raise BaselineError(f"{path}: not a results file of format {FORMAT} (write one with --trust-update-baseline)")
+    if not isinstance(document, dict) or document.get("format") not in READABLE or not isinstance(document.get("results"), list):
+        raise BaselineError(f"{path}: not a results file of format {' or '.join(map(str, READABLE))} (write one with "
+                            "--trust-update-baseline)")
     return document
 
 

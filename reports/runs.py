@@ -23,7 +23,8 @@ from compressed_trust.fixtures.data import write_atomically
 from trust_tests.result import DimensionResult, Outcome
 from trust_tests.stats import credit_interval
 
-FORMAT = 1
+FORMAT = 2        # 2: outcomes as keyed records; files of format 1 (positional lists) are still read
+READABLE = (1, 2)
 SUITE_VERSION = metadata.version("compressed-trust-suite")
 
 
@@ -38,8 +39,7 @@ def result_entry(result: DimensionResult, model: str, tier: str, variant: str) -
             "sub_scores": dict(result.sub_scores), "refusal_rate": result.refusal_rate, "n": result.n,
             "credit": credit, "credit_ci95": [low, high], "extra": dict(result.extra),
             "scoring": dict(result.scoring), "provenance": dict(result.provenance),
-            "outcomes": [[o.id, o.scenario, o.value, o.refused, *([list(o.detail)] if o.detail else [])]
-                         for o in result.outcomes],
+            "outcomes": [o.record() for o in result.outcomes],
             **({"held_out": [list(passage) for passage in result.held_out]} if result.held_out else {})}
 
 
@@ -47,8 +47,7 @@ def result_from_entry(entry: dict[str, Any]) -> DimensionResult:
     return DimensionResult(
         dimension=entry["dimension"], version=entry["version"], score=entry["score"],
         sub_scores=entry["sub_scores"], refusal_rate=entry["refusal_rate"], n=entry["n"],
-        outcomes=tuple(Outcome(item, scenario, value, refused, tuple(detail[0]) if detail else ())
-                       for item, scenario, value, refused, *detail in entry["outcomes"]),
+        outcomes=tuple(map(Outcome.stored, entry["outcomes"])),
         extra=entry.get("extra", {}), scoring=entry.get("scoring", {}), provenance=entry.get("provenance", {}),
         held_out=tuple(tuple(passage) for passage in entry.get("held_out", ())))
 

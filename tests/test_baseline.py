@@ -39,6 +39,16 @@ def test_entries_round_trip_with_their_outcomes():
         fairness.outcomes  # the detail a group statistic needs survives the file
 
 
+def test_outcomes_are_keyed_records_and_files_of_format_1_still_read(tmp_path):
+    entry = result_entry(_result(1, 2), "org/model", "smoke", "gptq-w4")
+    assert entry["outcomes"][0] == {"id": "q0", "scenario": "zero_shot", "value": 1.0, "refused": True}
+    # format 1 (before keyed records): [id, scenario, value, refused(, detail)]
+    old = {**entry, "outcomes": [["q0", "zero_shot", 1.0, True], ["q1", "few_shot", 0.0, True, [0, None, "M"]]]}
+    (tmp_path / "old.json").write_text(json.dumps({"format": 1, "results": [old]}))
+    accepted = BaselineStore(tmp_path).find("org/model", "smoke", "gptq-w4", "machine_ethics")
+    assert accepted.result.outcomes == (Outcome("q0", "zero_shot", 1.0, True), Outcome("q1", "few_shot", 0.0, True, (0, None, "M")))
+
+
 def test_accept_writes_a_folder_file_and_merges(tmp_path):
     written = _accept(tmp_path, (_result(90, 100), "none"), (_result(80, 100), "gptq-w4"))
     assert written == tmp_path / "org-model-smoke.json"

@@ -109,6 +109,8 @@ def served(variant: str) -> list[str]:
      ["--trust-artifact packed: gptq-w3: vLLM's cpu kernels serve 4-bit packed weights, not 3-bit"]),
     (["--quant", "gptq-w4", "--trust-artifact", "packed,float", "--trust-device", "cpu", "--trust-dtype", "float32", *served("gptq-w4")],
      ["vLLM's CPU int4 kernel computes in bfloat16 or float16, not --trust-dtype float32"]),
+    (["--quant", "gptq-w4", "--trust-artifact", "packed", "--trust-device", "cpu", "--trust-server", "http://h:1",
+      "--trust-server", "gptq-w4=http://h:2"], ["--trust-artifact packed: no --trust-server for gptq-w4-packed and no vLLM"]),
     (["--trust-scoring", "helm"], ["argument --trust-scoring: invalid choice: 'helm'", "'suite', 'decoding-comp-trust'"]),
     (["--trust-toxicity-scorer", "roberta"], ["'roberta' is not a toxicity scorer; accepted: profanity, perspective, hf:<id>"]),
     (["--trust-toxicity-scorer", "perspective"], ["--trust-toxicity-scorer perspective: set PERSPECTIVE_API_KEY"]),
@@ -130,6 +132,9 @@ def test_both_artifacts_are_two_variants_and_auto_says_what_it_chose(project):
     assert options["variants"] == ["none", "gptq-w4-packed", "gptq-w4", "wanda-50"]  # pruned: float weights only
     result = project.runpytest("--quant", "none,gptq-w4", "--co")
     result.stdout.fnmatch_lines(["trust: artifact=auto: gptq-w4 float: the hf backend has no integer kernels*"])
+    result = project.runpytest("--quant", "none,gptq-w4", "--co", "--trust-server", "http://h:1",
+                               "--trust-server", "gptq-w4=http://h:2")  # a server of its own serves what it serves
+    result.stdout.fnmatch_lines(["trust: artifact=auto: gptq-w4: what its --trust-server serves"])
     result = project.runpytest("--co", "--quant", "gptq-w4", "--trust-artifact", "float,packed", "--trust-device", "cpu",
                                *served("gptq-w4"))
     result.stdout.fnmatch_lines(["trust: model=smollm2-135m variants=gptq-w4,gptq-w4-packed *"])

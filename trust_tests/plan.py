@@ -28,6 +28,7 @@ from compressed_trust.fixtures.data import TrustData
 from compressed_trust.fixtures.requests import GenerationRequest
 from trust_tests.dimension import Dimension
 from trust_tests.gates import thresholds
+from trust_tests.result import Outcome
 from trust_tests.sequential import SCHEDULES, look_confidence
 
 
@@ -79,7 +80,7 @@ def stored_credits(runs: Path, model: str, tier: str) -> dict[str, list[float]]:
             continue
         for entry in document.get("results", []):
             if (entry["model"], entry["tier"], entry["variant"]) == (model, tier, "none"):
-                found.setdefault(entry["dimension"], [outcome[2] for outcome in entry["outcomes"]])
+                found.setdefault(entry["dimension"], [Outcome.stored(outcome).value for outcome in entry["outcomes"]])
     return found
 
 

@@ -40,6 +40,20 @@ class Outcome:
     refused: bool = False
     detail: tuple = ()  # what a group statistic needs of the item (fairness: label, prediction, group)
 
+    def record(self) -> dict[str, Any]:
+        """As a results file holds it (reports/runs.py): a keyed record."""
+        return {"id": self.id, "scenario": self.scenario, "value": self.value, "refused": self.refused,
+                **({"detail": list(self.detail)} if self.detail else {})}
+
+    @classmethod
+    def stored(cls, stored: Mapping[str, Any] | list) -> "Outcome":
+        """An outcome as a results file holds it: a keyed record, or in files of format 1 a positional
+        list [id, scenario, value, refused(, detail)]."""
+        if isinstance(stored, list):
+            item, scenario, value, refused, *detail = stored
+            return cls(item, scenario, value, refused, tuple(detail[0]) if detail else ())
+        return cls(stored["id"], stored["scenario"], stored["value"], stored["refused"], tuple(stored.get("detail", ())))
+
 
 @dataclass(frozen=True)
 class DimensionResult:
