@@ -141,6 +141,7 @@ def test_an_awq_checkpoint_with_zero_points_loads_through_the_kernel(tmp_path):
                            dtype=lambda packed: "bfloat16")
     assert packed.source[0].endswith(f"/{PACKED}") and packed.provenance()["form"]["symmetric"] is False
     backend = ServerBackend(packed, server=_server(tmp_path, dtype="bfloat16"))
+    assert backend.kernels() == []  # nothing started yet: no kernel is claimed
     try:
         backend._connect()
         assert KERNEL in backend.kernels(), backend.server.log_tail()
