@@ -20,7 +20,7 @@ import json
 import shutil
 import time
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 import filelock
@@ -178,10 +178,9 @@ class BuiltVariant:
         came from the response cache)."""
         if not (self.entry / MANIFEST).is_file():
             return None
-        inside = f"{PACKED}/" if self.variant.artifact == PACKED else ""
-        return "dir:" + combined_digest((name.removeprefix(inside), file["sha256"])
-                                        for name, file in self.manifest["files"].items()
-                                        if name.startswith(inside) and name.count("/") == inside.count("/"))
+        within = PurePosixPath(self.loads.relative_to(self.entry))  # "." or "packed"
+        return "dir:" + combined_digest((path.name, file["sha256"]) for name, file in self.manifest["files"].items()
+                                        if (path := PurePosixPath(name)).parent == within)
 
     def source(self, make_room: Callable[[], None]) -> tuple[str, str | None]:
         self.store.get(self.variant.with_artifact(FLOAT).id, self.store_key, lambda staging: self._build(staging, make_room))
