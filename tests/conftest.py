@@ -79,7 +79,8 @@ def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_llama_dir: P
 @pytest.fixture(scope="session")
 def suite_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cache of the suite runs on the default model in this test session (never the user's cache:
-    the tests are hermetic); the end-to-end test fills it, a later run on the same model reads it."""
+    the tests are hermetic): the default model's one-off conversion from GGUF (about 30 s) is made once
+    for all of them."""
     return tmp_path_factory.mktemp("trust-cache")
 
 

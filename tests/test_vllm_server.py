@@ -27,7 +27,7 @@ from compressed_trust.fixtures.registry import parse_model_spec
 from compressed_trust.fixtures.vllm_engine import BackendError, ServerBackend
 from compressed_trust.fixtures.vllm_server import VllmServer
 from trust_tests.dimension import evaluate
-from trust_tests.machine_ethics.scenario import DIMENSION as machine_ethics
+from trust_tests.adv_robustness.scenario import DIMENSION as adv_robustness
 from trust_tests.stats import paired_drop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,13 +103,15 @@ def test_choice_log_likelihoods_agree_with_the_hf_backend(smollm2, served):
 
 
 def test_one_dimension_scores_the_same_on_both_backends(smollm2, served):
+    """Adversarial robustness (few-shot, greedy, 86 items): the cheapest dimension that generates;
+    its scoring, refusals and outcomes through both backends."""
     data = TrustData("smoke", None)
-    hf = evaluate(machine_ethics, _engine(smollm2), data)
-    vllm = evaluate(machine_ethics, _engine(smollm2, served), data)
+    hf = evaluate(adv_robustness, _engine(smollm2), data)
+    vllm = evaluate(adv_robustness, _engine(smollm2, served), data)
     drop = paired_drop(hf, vllm, confidence=0.975)  # each bound one-sided at 97.5%: a two-sided 95% interval
     shown = f"drop {drop.estimate:.2f} points, 95% interval [{drop.low:.2f}, {drop.high:.2f}] (n={drop.n})"
-    print(f"machine ethics HF {hf.score:.2f}, vLLM {vllm.score:.2f}: {shown}")
-    assert drop.low <= 0 <= drop.high, f"machine ethics, vLLM against HF: {shown} (score {hf.score:.2f} " \
+    print(f"adversarial robustness HF {hf.score:.2f}, vLLM {vllm.score:.2f}: {shown}")
+    assert drop.low <= 0 <= drop.high, f"adversarial robustness, vLLM against HF: {shown} (score {hf.score:.2f} " \
                                        f"against {vllm.score:.2f})"
 
 
@@ -243,34 +245,32 @@ def test_a_server_of_another_model_is_refused(tiny_llama_dir, served, tmp_path):
         _engine(other, ServerBackend(other, url=served.server.url)).generate(CHAT[:1])
 
 
-def test_a_server_that_dies_mid_run_is_an_error_naming_it_and_keeps_what_finished(smollm2, tmp_path):
+def test_a_server_that_dies_mid_run_is_an_error_naming_it_and_keeps_what_finished(smollm2, served, tmp_path):
     """kill -9 of the server (and its engine process) after the first outputs came back: the run
     stops with an error naming the server; every output that came back is in the cache; a new
-    server computes only the rest."""
+    server computes only the rest. The module's server is the one killed: its backend starts the new
+    one, which the tests after this one use."""
     cache = ResponseCache(tmp_path / "responses.sqlite3")
-    backend = ServerBackend(_smollm2(), server=_server(tmp_path))
+    served._connect()
     put_many, kept = cache.put_many, []
 
     def kill_after_the_first_outputs(items):
         put_many(items)
         kept.extend(items)
         if len(kept) == 4:
-            os.killpg(backend.server.process.pid, signal.SIGKILL)
+            os.killpg(served.server.process.pid, signal.SIGKILL)
 
     cache.put_many = kill_after_the_first_outputs
     # Four short requests end first; the others are still generating when the server is killed.
-    requests = [dataclasses.replace(request, max_new_tokens=4 if i < 4 else 256) for i, request in enumerate(CHAT[:24])]
-    try:
-        with pytest.raises(BackendError, match=r"the vLLM server at http://127\.0\.0\.1:\d+ .*failed"):
-            _engine(smollm2, backend, cache).generate(requests)
-        assert 4 <= len(cache) < len(requests)
-        assert len(cache) == len(kept)
-        rerun = _engine(smollm2, backend, ResponseCache(cache.path))  # the backend starts a new server
-        outputs = rerun.generate(requests)
-        assert (rerun.stats["cache_hits"], rerun.stats["rows_computed"]) == (len(kept), len(requests) - len(kept))
-        assert all(outputs), "an empty output"
-    finally:
-        backend.release()
+    requests = [dataclasses.replace(request, max_new_tokens=4 if i < 4 else 48) for i, request in enumerate(CHAT[:24])]
+    with pytest.raises(BackendError, match=r"the vLLM server at http://127\.0\.0\.1:\d+ .*failed"):
+        _engine(smollm2, served, cache).generate(requests)
+    assert 4 <= len(cache) < len(requests)
+    assert len(cache) == len(kept)
+    rerun = _engine(smollm2, served, ResponseCache(cache.path))  # the backend starts a new server
+    outputs = rerun.generate(requests)
+    assert (rerun.stats["cache_hits"], rerun.stats["rows_computed"]) == (len(kept), len(requests) - len(kept))
+    assert all(outputs), "an empty output"
 
 
 def test_a_server_that_cannot_start_names_its_log(tmp_path):
