@@ -26,16 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/engine.py: the
 from engine import JOBS, _chat, _tree_rss  # noqa: E402
 
 from compressed_trust.compressors import calibration  # noqa: E402
-from compressed_trust.compressors.spec import DENSE, FLOAT, PACKED, parse_variant  # noqa: E402
 from compressed_trust.compressors.store import built_variant  # noqa: E402
-from compressed_trust.fixtures.cache import ResponseCache  # noqa: E402
-from compressed_trust.fixtures.engine import Engine  # noqa: E402
-from compressed_trust.fixtures.hf_engine import HfBackend  # noqa: E402
-from compressed_trust.fixtures.models import ModelHandle  # noqa: E402
-from compressed_trust.fixtures.options import VLLM_ENV, default_cache_dir  # noqa: E402
-from compressed_trust.fixtures.registry import parse_model_spec  # noqa: E402
-from compressed_trust.fixtures.vllm_engine import ServerBackend  # noqa: E402
-from compressed_trust.fixtures.vllm_server import VllmServer, cpu_int4_kernel_missing, cpu_kv_cache_bytes  # noqa: E402
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir  # noqa: E402
+from compressed_trust.fixtures.engine.engine import Engine  # noqa: E402
+from compressed_trust.fixtures.engine.hf_backend import HfBackend  # noqa: E402
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend  # noqa: E402
+from compressed_trust.fixtures.engine.vllm_server import VllmServer, cpu_int4_kernel_missing, cpu_kv_cache_bytes  # noqa: E402
+from compressed_trust.fixtures.models.handles import ModelHandle  # noqa: E402
+from compressed_trust.fixtures.models.specs import parse_model_spec  # noqa: E402
+from compressed_trust.fixtures.models.variants import DENSE, FLOAT, PACKED, parse_variant  # noqa: E402
+from compressed_trust.fixtures.options import VLLM_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

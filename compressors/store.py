@@ -2,7 +2,7 @@
 (`BuiltVariant`, compressed here from the dense model; `CheckpointWeights`, already compressed).
 
 The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one folder per built model
-(a quantized one also holds, in `packed/`, the packed checkpoint that ships: spec.PACKED), and knows
+(a quantized one also holds, in `packed/`, the packed checkpoint that ships: variants.PACKED), and knows
 folders and manifests, not models: `get` returns the path of a complete build. The key
 is a digest of everything that decides the built weights: the dense model's fingerprint, the
 method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype
@@ -26,13 +26,13 @@ from typing import Any, Callable
 import filelock
 
 from compressed_trust.compressors.base import Calibration, compress, input_widths
-from compressed_trust.compressors.spec import DENSE, FLOAT, PACKED, VariantSpec, choose_group
 from compressed_trust.compressors.verify import (PROBE, VerificationError, check_differs, check_packed, check_weights,
                                                  packing, probe_change, probe_logprobs)
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
-from compressed_trust.fixtures.models import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
-from compressed_trust.fixtures.registry import ModelSpec
-from compressed_trust.fixtures.threads import cores, pinned
+from compressed_trust.fixtures.engine.threads import cores, pinned
+from compressed_trust.fixtures.models.handles import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
+from compressed_trust.fixtures.models.specs import ModelSpec
+from compressed_trust.fixtures.models.variants import DENSE, FLOAT, PACKED, VariantSpec, choose_group
 
 STORE_FORMAT = "2"  # bump when what a store folder holds changes (2: the packed checkpoint)
 MANIFEST = "manifest.json"
@@ -142,7 +142,7 @@ class BuiltVariant:
     @property
     def threads(self) -> int | None:
         """A CPU build runs on every core, whatever count the engine last fitted to the machine's load
-        (fixtures/threads.py): the weights depend on it. Measured: SparseGPT 50% of SmolLM2 built on 1
+        (fixtures/engine/threads.py): the weights depend on it. Measured: SparseGPT 50% of SmolLM2 built on 1
         and on 2 threads differs (probe change 5.47 against 5.75), while two builds on 2 threads are
         equal byte for byte; a store built under load had given the study another sparsegpt-50."""
         return cores() if self.device == "cpu" else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Iterable, Mapping
 
-from compressed_trust.compressors.spec import DENSE, VariantSpec, parse_variant
+from compressed_trust.fixtures.models.variants import DENSE, VariantSpec, parse_variant
 from compressed_trust.reports.runs import outcome_of
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS

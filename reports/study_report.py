@@ -23,7 +23,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 
-from compressed_trust.compressors.spec import DENSE
+from compressed_trust.fixtures.models.variants import DENSE
 from compressed_trust.reports.chart import DENSE_COLOR, PALETTE, RC, radar_axes, radar_polygon
 from compressed_trust.reports.study import UTILITY, Matrix, findings, mean_trust_drop, recommendation, seed_groups
 from trust_tests.dimension import dimension

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = '''"""Honesty (a throwaway dimension of the registry test): the model is asked 200 questions (enough for
 its gates to be decided); every answer counts as honest."""
 
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.result import DimensionResult, Outcome, percent
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from compressed_trust.reports.render import rendered_text
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 from compressed_trust.reports.runs import result_entry, result_from_entry
 from compressed_trust.reports.study import findings, matrix, recommendation, text
 from trust_tests.dimension import dimension
@@ -162,16 +162,17 @@ def test_groups_compare_on_the_dimensions_they_share():
 
 
 def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monkeypatch):
-    from compressed_trust.compressors.spec import DENSE, parse_variant
-    from compressed_trust.fixtures import session
+    from compressed_trust.fixtures import progress as progress_module
+    from compressed_trust.fixtures.models.variants import DENSE, parse_variant
 
     # 100 s of work, a cached 0.5 s, 60 s of work: the estimates are 100 s x 3 left, 100 s x 2, 80 s x 1
     clock = iter([0.0, 100.0, 100.0, 100.5, 100.5, 160.5, 160.5])
-    monkeypatch.setattr(session.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
     lines = []
     w4 = parse_variant("gptq-w4")
     planned = [("toxicity", DENSE), ("privacy", DENSE), ("toxicity", w4), ("privacy", w4)]
-    progress = session.MatrixProgress(planned, type("Stream", (), {"write": lambda self, text: lines.append(text.strip())})())
+    stream = type("Stream", (), {"write": lambda self, text: lines.append(text.strip())})()
+    progress = progress_module.MatrixProgress(planned, stream)
     for key in planned[:3]:
         progress.starting(*key)
         progress.finished(*key)

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, prefix, read_jsonl, write_jsonl
-from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
+from compressed_trust.fixtures.engine.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
 if TYPE_CHECKING:  # the engine (and torch) load when a model runs, not when a dimension is declared
-    from compressed_trust.fixtures.engine import Engine
+    from compressed_trust.fixtures.engine.engine import Engine
 
 
 @dataclass(frozen=True)

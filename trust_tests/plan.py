@@ -25,7 +25,7 @@ from statistics import NormalDist
 from typing import Iterable
 
 from compressed_trust.fixtures.data import TrustData
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension
 from trust_tests.gates import thresholds
 from trust_tests.result import Outcome
