@@ -67,7 +67,7 @@ def main() -> None:
     converted = ModelHandle(parse_model_spec(args.model), DENSE, cache_dir, device="cpu").source[0]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as store:
-        dense = ModelHandle(parse_model_spec(converted), DENSE, store, device="cpu", store=responses)
+        dense = ModelHandle(parse_model_spec(converted), DENSE, store, device="cpu", digests=responses)
         calibration_set = calibration.build("self", "smoke", 0, dense.tokenizer, Engine(dense, responses, progress_file=None))
         print(f"model {args.model} ({folder_gb(Path(converted)):.2f} GB as float32); calibration {calibration_set.shape[0]} x "
               f"{calibration_set.shape[1]} tokens, self-generated, {time.perf_counter() - started:.1f} s "

@@ -103,7 +103,7 @@ class BuiltVariant:
 
     def __init__(self, dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration]):
         self.dense, self.variant, self._calibration = dense, variant, calibration
-        self.store = VariantStore(dense.cache_dir / "compressed", dense.store)
+        self.store = VariantStore(dense.cache_dir / "compressed", dense.digests)
 
     @functools.cached_property
     def calibration(self) -> Calibration | None:
@@ -209,7 +209,7 @@ class BuiltVariant:
         make_room()
         self.dense.release()  # reloaded when needed: building holds a copy of its own
         scratch = ModelHandle(self.dense.spec, DENSE, self.dense.cache_dir, self.dense.device, self.dense.dtype,
-                              self.dense.store)
+                              self.dense.digests)
         model, tokenizer = scratch.model, scratch.tokenizer
         with pinned(self.threads):
             started = time.perf_counter()
@@ -281,14 +281,15 @@ class CheckpointWeights(DenseWeights):
     what = "the checkpoint"
 
     def __init__(self, spec: ModelSpec, variant: VariantSpec, dense: ModelHandle):
-        super().__init__(spec, variant, dense.cache_dir, dense.store)
+        super().__init__(spec, variant, dense.cache_dir, dense.digests)
         self.dense = dense
 
     def verify(self, model: Any, tokenizer: Any) -> dict[str, Any]:
         key = cache_key(probe_logprobs=self.dense.identity(), text=PROBE)
-        dense_probe = (self.store.get(key) if self.store else None) or probe_logprobs(self.dense.model, self.dense.tokenizer)
-        if self.store:
-            self.store.put_many({key: dense_probe})
+        # The digests' memo (the response cache) keeps the dense model's probe too: it is computed once.
+        dense_probe = (self.digests.get(key) if self.digests else None) or probe_logprobs(self.dense.model, self.dense.tokenizer)
+        if self.digests:
+            self.digests.put_many({key: dense_probe})
         return {"probe_change": check_differs(self.variant, dense_probe, probe_logprobs(model, tokenizer))}
 
     @functools.cached_property
@@ -309,7 +310,7 @@ def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callabl
     what it computes in (default: the dense model's dtype)."""
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(dense.spec, variant, dense.cache_dir, dense.device, dtype_of(variant.artifact == PACKED),
-                       dense.store, BuiltVariant(dense, variant, calibration))
+                       dense.digests, BuiltVariant(dense, variant, calibration))
 
 
 def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle,
@@ -318,4 +319,4 @@ def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle
     weights = CheckpointWeights(spec, variant, dense)
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(spec, variant, dense.cache_dir, dense.device, dtype_of(weights.packing is not None),
-                       dense.store, weights)
+                       dense.digests, weights)

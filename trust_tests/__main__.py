@@ -214,9 +214,10 @@ def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return len(tokenizer(text, add_special_tokens=request.messages is None)["input_ids"])
 
     if args.tokens_per_second:
-        speed, how = args.tokens_per_second, "given"
+        speed, speed_source = args.tokens_per_second, "given"
     else:
-        speed, how = plan.measure_speed(Engine(handle, None, None)), "measured here: 8 prompts x 32 new tokens"
+        speed = plan.measure_speed(Engine(handle, None, None))
+        speed_source = "measured here: 8 prompts x 32 new tokens"
     data = TrustData(args.trust_tier, args.trust_data)
     stored = plan.stored_credits(args.runs, args.model.name, args.trust_tier)
     chosen = [d for d in dimensions() if not args.dimensions or d.name in args.dimensions]
@@ -225,7 +226,7 @@ def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
           f"variants {', '.join(v.id for v in variants)}, {args.trust_confidence:g} confidence")
     plans = [plan.plan_dimension(d, data, tokens, args.trust_confidence, args.model.name, stored.get(d.name))
              for d in chosen]
-    print("\n".join(plan.table(plans, len(variants), speed, how, args.trust_tier)))
+    print("\n".join(plan.table(plans, len(variants), speed, speed_source, args.trust_tier)))
     return 0
 
 
