@@ -26,16 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/engine.py: the
 from engine import JOBS, _chat, _tree_rss  # noqa: E402
 
 from compressed_trust.compressors import calibration  # noqa: E402
-from compressed_trust.compressors.spec import DENSE, FLOAT, PACKED, parse_variant  # noqa: E402
 from compressed_trust.compressors.store import built_variant  # noqa: E402
-from compressed_trust.fixtures.cache import ResponseCache  # noqa: E402
-from compressed_trust.fixtures.engine import Engine  # noqa: E402
-from compressed_trust.fixtures.hf_engine import HfBackend  # noqa: E402
-from compressed_trust.fixtures.models import ModelHandle  # noqa: E402
-from compressed_trust.fixtures.options import VLLM_ENV, default_cache_dir  # noqa: E402
-from compressed_trust.fixtures.registry import parse_model_spec  # noqa: E402
-from compressed_trust.fixtures.vllm_engine import ServerBackend  # noqa: E402
-from compressed_trust.fixtures.vllm_server import VllmServer, cpu_int4_kernel_missing, cpu_kv_cache_bytes  # noqa: E402
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir  # noqa: E402
+from compressed_trust.fixtures.engine.engine import Engine  # noqa: E402
+from compressed_trust.fixtures.engine.hf_backend import HfBackend  # noqa: E402
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend  # noqa: E402
+from compressed_trust.fixtures.engine.vllm_server import VllmServer, cpu_int4_kernel_missing, cpu_kv_cache_bytes  # noqa: E402
+from compressed_trust.fixtures.models.handles import ModelHandle  # noqa: E402
+from compressed_trust.fixtures.models.specs import parse_model_spec  # noqa: E402
+from compressed_trust.fixtures.models.variants import DENSE, FLOAT, PACKED, parse_variant  # noqa: E402
+from compressed_trust.fixtures.options import VLLM_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,19 +43,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def _variants(names: list[str]) -> dict[str, tuple[ModelHandle, ModelHandle]]:
     """name -> (float copy, packed artifact), built into the user cache's store as the suite builds them."""
     cache = ResponseCache(default_cache_dir() / "responses.sqlite3")
-    dense = ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu", store=cache)
+    dense = ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu", digests=cache)
     calibrated = calibration.build("self", "smoke", 0, dense.tokenizer,
                                    Engine(dense, cache, progress_file=None, backend=HfBackend(dense)))
-    made = {}
+    built = {}
     for name in names:
         variant = parse_variant(name).with_seed(0, show=False)
-        made[name] = tuple(built_variant(dense, variant.with_artifact(artifact), lambda seed: calibrated,
-                                         dtype=lambda packed: "bfloat16" if packed else dense.dtype)
-                           for artifact in (FLOAT, PACKED))
+        built[name] = tuple(built_variant(dense, variant.with_artifact(artifact), lambda seed: calibrated,
+                                          dtype=lambda packed: "bfloat16" if packed else dense.dtype)
+                            for artifact in (FLOAT, PACKED))
         started = time.perf_counter()
-        made[name][0].source  # noqa: B018 - built (or found) outside the timings
+        built[name][0].source  # noqa: B018 - built (or found) outside the timings
         print(f"{name}: built or found in {time.perf_counter() - started:.0f} s")
-    return made
+    return built
 
 
 def _weights_gb(folder: Path) -> float:

@@ -18,13 +18,12 @@ from pathlib import Path
 import psutil
 
 from compressed_trust.compressors import calibration
-from compressed_trust.compressors.spec import DENSE, parse_variant
 from compressed_trust.compressors.store import built_variant
-from compressed_trust.fixtures.cache import ResponseCache
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.options import default_cache_dir
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE, parse_variant
 
 METHODS = "rtn-w4,gptq-w4,gptq-w3,awq-w4,sparsegpt-50,wanda-50,wanda-2:4,magnitude-50,magnitude-2:4"
 
@@ -68,7 +67,7 @@ def main() -> None:
     converted = ModelHandle(parse_model_spec(args.model), DENSE, cache_dir, device="cpu").source[0]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as store:
-        dense = ModelHandle(parse_model_spec(converted), DENSE, store, device="cpu", store=responses)
+        dense = ModelHandle(parse_model_spec(converted), DENSE, store, device="cpu", digests=responses)
         calibration_set = calibration.build("self", "smoke", 0, dense.tokenizer, Engine(dense, responses, progress_file=None))
         print(f"model {args.model} ({folder_gb(Path(converted)):.2f} GB as float32); calibration {calibration_set.shape[0]} x "
               f"{calibration_set.shape[1]} tokens, self-generated, {time.perf_counter() - started:.1f} s "

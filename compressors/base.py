@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 
 OUTPUT_HEAD = "lm_head"  # stays dense, as do the embeddings (not Linear layers), in every method
 

@@ -54,7 +54,7 @@ def build(source: str, tier: str, seed: int, tokenizer: Any, engine: Any) -> Cal
 
 
 def _self_generated(tokenizer: Any, engine: Any, seed: int, needed: int, answer_tokens: int) -> Iterable[int]:
-    from compressed_trust.fixtures.requests import GenerationRequest
+    from compressed_trust.fixtures.engine.requests import GenerationRequest
 
     prompts = PROMPTS_FILE.read_text(encoding="utf-8").splitlines()
     random.Random(seed).shuffle(prompts)

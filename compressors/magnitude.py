@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from compressed_trust.compressors.base import Calibration, target_linears
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 
 
 def keep_mask(weight: Any, variant: VariantSpec) -> Any:

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from unittest import mock
 
 from compressed_trust.compressors.base import OUTPUT_HEAD, Calibration
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 
 # A regular expression without an end anchor: the pruners (llmcompressor 0.14) name the head "lm_head."
 # with a trailing dot, so neither a plain "lm_head" nor an anchored pattern matches it there.

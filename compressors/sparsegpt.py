@@ -7,7 +7,7 @@ from typing import Any
 
 from compressed_trust.compressors import oneshot
 from compressed_trust.compressors.base import Calibration
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 
 
 def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,

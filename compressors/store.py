@@ -2,7 +2,7 @@
 (`BuiltVariant`, compressed here from the dense model; `CheckpointWeights`, already compressed).
 
 The store (`VariantStore`) is `<cache>/compressed/<variant id>-<key>/`, one folder per built model
-(a quantized one also holds, in `packed/`, the packed checkpoint that ships: spec.PACKED), and knows
+(a quantized one also holds, in `packed/`, the packed checkpoint that ships: variants.PACKED), and knows
 folders and manifests, not models: `get` returns the path of a complete build. The key
 is a digest of everything that decides the built weights: the dense model's fingerprint, the
 method and its arguments, the calibration set's fingerprint, the seed, the build device and dtype
@@ -26,13 +26,13 @@ from typing import Any, Callable
 import filelock
 
 from compressed_trust.compressors.base import Calibration, compress, input_widths
-from compressed_trust.compressors.spec import DENSE, FLOAT, PACKED, VariantSpec, choose_group
 from compressed_trust.compressors.verify import (PROBE, VerificationError, check_differs, check_packed, check_weights,
                                                  packing, probe_change, probe_logprobs)
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
-from compressed_trust.fixtures.models import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
-from compressed_trust.fixtures.registry import ModelSpec
-from compressed_trust.fixtures.threads import cores, pinned
+from compressed_trust.fixtures.engine.threads import cores, pinned
+from compressed_trust.fixtures.models.handles import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
+from compressed_trust.fixtures.models.specs import ModelSpec
+from compressed_trust.fixtures.models.variants import DENSE, FLOAT, PACKED, VariantSpec, choose_group
 
 STORE_FORMAT = "2"  # bump when what a store folder holds changes (2: the packed checkpoint)
 MANIFEST = "manifest.json"
@@ -103,7 +103,7 @@ class BuiltVariant:
 
     def __init__(self, dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration]):
         self.dense, self.variant, self._calibration = dense, variant, calibration
-        self.store = VariantStore(dense.cache_dir / "compressed", dense.store)
+        self.store = VariantStore(dense.cache_dir / "compressed", dense.digests)
 
     @functools.cached_property
     def calibration(self) -> Calibration | None:
@@ -142,7 +142,7 @@ class BuiltVariant:
     @property
     def threads(self) -> int | None:
         """A CPU build runs on every core, whatever count the engine last fitted to the machine's load
-        (fixtures/threads.py): the weights depend on it. Measured: SparseGPT 50% of SmolLM2 built on 1
+        (fixtures/engine/threads.py): the weights depend on it. Measured: SparseGPT 50% of SmolLM2 built on 1
         and on 2 threads differs (probe change 5.47 against 5.75), while two builds on 2 threads are
         equal byte for byte; a store built under load had given the study another sparsegpt-50."""
         return cores() if self.device == "cpu" else None
@@ -209,7 +209,7 @@ class BuiltVariant:
         make_room()
         self.dense.release()  # reloaded when needed: building holds a copy of its own
         scratch = ModelHandle(self.dense.spec, DENSE, self.dense.cache_dir, self.dense.device, self.dense.dtype,
-                              self.dense.store)
+                              self.dense.digests)
         model, tokenizer = scratch.model, scratch.tokenizer
         with pinned(self.threads):
             started = time.perf_counter()
@@ -281,14 +281,15 @@ class CheckpointWeights(DenseWeights):
     what = "the checkpoint"
 
     def __init__(self, spec: ModelSpec, variant: VariantSpec, dense: ModelHandle):
-        super().__init__(spec, variant, dense.cache_dir, dense.store)
+        super().__init__(spec, variant, dense.cache_dir, dense.digests)
         self.dense = dense
 
     def verify(self, model: Any, tokenizer: Any) -> dict[str, Any]:
         key = cache_key(probe_logprobs=self.dense.identity(), text=PROBE)
-        dense_probe = (self.store.get(key) if self.store else None) or probe_logprobs(self.dense.model, self.dense.tokenizer)
-        if self.store:
-            self.store.put_many({key: dense_probe})
+        # The digests' memo (the response cache) keeps the dense model's probe too: it is computed once.
+        dense_probe = (self.digests.get(key) if self.digests else None) or probe_logprobs(self.dense.model, self.dense.tokenizer)
+        if self.digests:
+            self.digests.put_many({key: dense_probe})
         return {"probe_change": check_differs(self.variant, dense_probe, probe_logprobs(model, tokenizer))}
 
     @functools.cached_property
@@ -309,7 +310,7 @@ def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callabl
     what it computes in (default: the dense model's dtype)."""
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(dense.spec, variant, dense.cache_dir, dense.device, dtype_of(variant.artifact == PACKED),
-                       dense.store, BuiltVariant(dense, variant, calibration))
+                       dense.digests, BuiltVariant(dense, variant, calibration))
 
 
 def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle,
@@ -318,4 +319,4 @@ def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle
     weights = CheckpointWeights(spec, variant, dense)
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(spec, variant, dense.cache_dir, dense.device, dtype_of(weights.packing is not None),
-                       dense.store, weights)
+                       dense.digests, weights)

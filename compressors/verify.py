@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compressed_trust.compressors.base import target_linears
-from compressed_trust.compressors.spec import VariantSpec
+from compressed_trust.fixtures.models.variants import VariantSpec
 
 SPARSITY_TOLERANCE = 0.005
 PROBE = ("A careful assistant answers questions honestly, refuses harmful requests and treats every "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compressed_trust.compressors.spec import PACKED
+from compressed_trust.fixtures.models.variants import PACKED
 from compressed_trust.reports.runs import result_from_entry
 from trust_tests.dimension import dimension
 from trust_tests.stats import paired_drop

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 
-from compressed_trust.compressors.spec import DENSE
+from compressed_trust.fixtures.models.variants import DENSE
 
 DENSE_COLOR = "#4d4d4d"
 # Okabe-Ito, the colorblind-safe palette, most distinguishable first; cycled past seven variants.

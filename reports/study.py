@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Iterable, Mapping
 
-from compressed_trust.compressors.spec import DENSE, VariantSpec, parse_variant
+from compressed_trust.fixtures.models.variants import DENSE, VariantSpec, parse_variant
 from compressed_trust.reports.runs import outcome_of
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS
@@ -138,7 +138,8 @@ def matrix(entries: Iterable[Mapping[str, Any]], verdicts: Iterable[Mapping[str,
     entries = list(entries)
     runs = {(entry["model"], entry["tier"]) for entry in entries}
     if len(runs) != 1:
-        raise ValueError("the results are of " + (", ".join(f"{m} ({t} tier)" for m, t in sorted(runs)) or "nothing")
+        raise ValueError("the results are of "
+                         + (", ".join(f"{model} ({tier} tier)" for model, tier in sorted(runs)) or "nothing")
                          + ": a matrix is of one model at one tier")
     (model, tier), = runs
     chosen = {(entry["variant"], entry["dimension"]): entry for entry in entries}
@@ -178,110 +179,117 @@ def _spec(variant: str) -> VariantSpec:
         return VariantSpec(variant, "checkpoint")
 
 
-def mean_trust_drop(m: Matrix, variant: str, over: Iterable[str] | None = None) -> float | None:
+def mean_trust_drop(matrix: Matrix, variant: str, over: Iterable[str] | None = None) -> float | None:
     """The variant's drop against dense, averaged over the trust dimensions it has one for (of `over`)."""
-    drops = [c.drop for d in (m.trust if over is None else over) if (c := m.cell(d, variant)) and c.drop is not None]
+    drops = [c.drop for d in (matrix.trust if over is None else over)
+             if (c := matrix.cell(d, variant)) and c.drop is not None]
     return mean(drops) if drops else None
 
 
-def _shared(m: Matrix, variants: Iterable[str]) -> list[str]:
+def _shared(matrix: Matrix, variants: Iterable[str]) -> list[str]:
     """The trust dimensions every one of the variants has a drop for: what two groups compare on."""
-    return [d for d in m.trust if all((c := m.cell(d, v)) and c.drop is not None for v in variants)]
+    return [d for d in matrix.trust if all((c := matrix.cell(d, v)) and c.drop is not None for v in variants)]
 
 
-def _with(m: Matrix, variant: str, outcome: str, gate: str = "drop") -> list[str]:
+def _with(matrix: Matrix, variant: str, outcome: str, gate: str = "drop") -> list[str]:
     """The trust dimensions where the variant's gate came out so."""
-    return [d for d in m.trust if (c := m.cell(d, variant)) and c.outcomes.get(gate) == outcome]
+    return [d for d in matrix.trust if (c := matrix.cell(d, variant)) and c.outcomes.get(gate) == outcome]
 
 
-def _pts(value: float) -> str:
+def _points(value: float) -> str:
     return f"{value:.1f} points"
 
 
-def _undecided(m: Matrix, variants: Iterable[str], over: Iterable[str]) -> str:
+def _undecided(matrix: Matrix, variants: Iterable[str], over: Iterable[str]) -> str:
     """", inconclusive at the smoke tier: 3 of its 8 drop gates undecided", when some are."""
-    cells = [c for v in variants for d in over if (c := m.cell(d, v)) and "drop" in c.outcomes]
+    cells = [c for v in variants for d in over if (c := matrix.cell(d, v)) and "drop" in c.outcomes]
     open_ = sum(c.outcomes["drop"] == INCONCLUSIVE for c in cells)
-    return f" (inconclusive at the {m.tier} tier: {open_} of its {len(cells)} drop gates undecided)" if open_ else ""
+    if not open_:
+        return ""
+    return f" (inconclusive at the {matrix.tier} tier: {open_} of its {len(cells)} drop gates undecided)"
 
 
-def findings(m: Matrix) -> list[Finding]:
+def findings(matrix: Matrix) -> list[Finding]:
     """The study's questions asked of this matrix, each answered only where the results show something,
     and marked inconclusive where the drop gates behind it are undecided."""
-    on = f"On {m.model} ({m.tier} tier)"
+    opening = f"On {matrix.model} ({matrix.tier} tier)"
     found: list[Finding] = []
-    failing = {v: _with(m, v, FAIL) for v in m.compressed}
-    open_ = {v: _with(m, v, INCONCLUSIVE) for v in m.compressed}
+    failing = {v: _with(matrix, v, FAIL) for v in matrix.compressed}
+    open_ = {v: _with(matrix, v, INCONCLUSIVE) for v in matrix.compressed}
     if any(failing.values()) or any(open_.values()):
-        keep = [v for v in m.compressed if not failing[v] and not open_[v]]
-        lose = "; ".join(f"{v} ({', '.join(failing[v])})" for v in m.compressed if failing[v])
-        unknown = "; ".join(f"{v} ({', '.join(open_[v])})" for v in m.compressed if open_[v])
-        found.append(Finding("within_limits", f"{on}, {len(keep)} of {len(m.compressed)} compressed variants are shown "
-                             f"to keep every trust dimension within its drop limit" + (f" ({', '.join(keep)})" if keep else "")
+        keep = [v for v in matrix.compressed if not failing[v] and not open_[v]]
+        lose = "; ".join(f"{v} ({', '.join(failing[v])})" for v in matrix.compressed if failing[v])
+        unknown = "; ".join(f"{v} ({', '.join(open_[v])})" for v in matrix.compressed if open_[v])
+        found.append(Finding("within_limits", f"{opening}, {len(keep)} of {len(matrix.compressed)} compressed variants "
+                             "are shown to keep every trust dimension within its drop limit"
+                             + (f" ({', '.join(keep)})" if keep else "")
                              + (f"; shown over the limit: {lose}" if lose else "")
                              + (f"; undecided at this tier: {unknown}" if unknown else "") + ".",
                              {"keep": keep, "lose": failing, "undecided": open_}))
-    groups = {"4-bit quantization": [v for v in m.compressed if _spec(v).bits == 4],
-              "50% pruning": [v for v in m.compressed if _spec(v).sparsity == 0.5]}
-    shared = _shared(m, [v for members in groups.values() for v in members])
-    means = {name: [x for v in members if (x := mean_trust_drop(m, v, shared)) is not None]
+    groups = {"4-bit quantization": [v for v in matrix.compressed if _spec(v).bits == 4],
+              "50% pruning": [v for v in matrix.compressed if _spec(v).sparsity == 0.5]}
+    shared = _shared(matrix, [v for members in groups.values() for v in members])
+    means = {name: [x for v in members if (x := mean_trust_drop(matrix, v, shared)) is not None]
              for name, members in groups.items()}
     if shared and all(means.values()):
         quant, prune = mean(means["4-bit quantization"]), mean(means["50% pruning"])
         if abs(quant - prune) >= MOVES:
             better = "keeps trust better than" if quant < prune else "loses more trust than"
-            found.append(Finding("quantization_vs_pruning", f"{on}, 4-bit quantization {better} 50% pruning at matched "
-                                 f"compression: mean trust drop {_pts(quant)} ({', '.join(groups['4-bit quantization'])}) "
-                                 f"against {_pts(prune)} ({', '.join(groups['50% pruning'])})"
-                                 + _undecided(m, [v for members in groups.values() for v in members], shared) + ".",
+            found.append(Finding("quantization_vs_pruning", f"{opening}, 4-bit quantization {better} 50% pruning at "
+                                 f"matched compression: mean trust drop {_points(quant)} "
+                                 f"({', '.join(groups['4-bit quantization'])}) against {_points(prune)} "
+                                 f"({', '.join(groups['50% pruning'])})"
+                                 + _undecided(matrix, [v for members in groups.values() for v in members], shared) + ".",
                                  {"quantization": quant, "pruning": prune}))
-    for method in sorted({_spec(v).method for v in m.compressed if _spec(v).bits in (3, 4)}):
-        members = {bits: [v for v in m.compressed if _spec(v).method == method and _spec(v).bits == bits] for bits in (3, 4)}
-        shared = _shared(m, members[3] + members[4])
-        pair = {bits: [x for v in chosen if (x := mean_trust_drop(m, v, shared)) is not None]
+    for method in sorted({_spec(v).method for v in matrix.compressed if _spec(v).bits in (3, 4)}):
+        members = {bits: [v for v in matrix.compressed if _spec(v).method == method and _spec(v).bits == bits]
+                   for bits in (3, 4)}
+        shared = _shared(matrix, members[3] + members[4])
+        pair = {bits: [x for v in chosen if (x := mean_trust_drop(matrix, v, shared)) is not None]
                 for bits, chosen in members.items()}
         if pair[3] and pair[4] and mean(pair[3]) - mean(pair[4]) >= MOVES:
-            found.append(Finding("three_vs_four_bits", f"{on}, 3-bit {method.upper()} falls below 4-bit: mean trust drop "
-                                 f"{_pts(mean(pair[3]))} against {_pts(mean(pair[4]))}"
-                                 + _undecided(m, members[3] + members[4], shared) + ".",
+            found.append(Finding("three_vs_four_bits", f"{opening}, 3-bit {method.upper()} falls below 4-bit: mean trust "
+                                 f"drop {_points(mean(pair[3]))} against {_points(mean(pair[4]))}"
+                                 + _undecided(matrix, members[3] + members[4], shared) + ".",
                                  {"method": method, "w3": mean(pair[3]), "w4": mean(pair[4])}))
-    moved = {d: [c.drop for v in m.compressed if (c := m.cell(d, v)) and c.drop is not None] for d in m.trust}
+    moved = {d: [c.drop for v in matrix.compressed if (c := matrix.cell(d, v)) and c.drop is not None]
+             for d in matrix.trust}
     ranked = sorted(((mean(drops), d) for d, drops in moved.items() if drops), reverse=True)
     if ranked and ranked[0][0] >= MOVES:
         top = [(drop, d) for drop, d in ranked[:3] if drop >= MOVES]
-        over = {d: sum(1 for v in m.compressed if (c := m.cell(d, v)) and c.fails) for _, d in top}
-        found.append(Finding("moves_most", f"{on}, the dimensions that move most under compression: " + "; ".join(
-            f"{dimension(d).title} (mean drop {_pts(drop)}, shown over the limit for {over[d]} of {len(moved[d])} "
-            f"variants)" for drop, d in top) + _undecided(m, m.compressed, [d for _, d in top]) + ".",
+        over = {d: sum(1 for v in matrix.compressed if (c := matrix.cell(d, v)) and c.fails) for _, d in top}
+        found.append(Finding("moves_most", f"{opening}, the dimensions that move most under compression: " + "; ".join(
+            f"{dimension(d).title} (mean drop {_points(drop)}, shown over the limit for {over[d]} of {len(moved[d])} "
+            f"variants)" for drop, d in top) + _undecided(matrix, matrix.compressed, [d for _, d in top]) + ".",
             {"dimensions": {d: drop for drop, d in top}}))
     hidden = []
-    for v in m.compressed:
-        utility = m.cell(UTILITY, v)
+    for v in matrix.compressed:
+        utility = matrix.cell(UTILITY, v)
         if utility is not None and utility.drop is not None and utility.outcomes.get("drop") == PASS and failing[v]:
-            worst = max(failing[v], key=lambda d: m.cell(d, v).drop)
-            hidden.append((v, utility.drop, worst, m.cell(worst, v).drop))
+            worst = max(failing[v], key=lambda d: matrix.cell(d, v).drop)
+            hidden.append((v, utility.drop, worst, matrix.cell(worst, v).drop))
     if hidden:
-        found.append(Finding("hidden_by_utility", f"{on}, benign utility hides a trust loss: " + "; ".join(
-            f"{v} is shown to keep utility within its limit (drop {_pts(u)}) while {dimension(d).title} is shown to "
-            f"drop beyond it ({_pts(x)})" for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
+        found.append(Finding("hidden_by_utility", f"{opening}, benign utility hides a trust loss: " + "; ".join(
+            f"{v} is shown to keep utility within its limit (drop {_points(u)}) while {dimension(d).title} is shown to "
+            f"drop beyond it ({_points(x)})" for v, u, d, x in hidden) + ".", {"variants": [v for v, *_ in hidden]}))
     spreads = []  # per calibrated variant, its widest spread over the dimensions
-    for base, members in seed_groups(m).items():
-        spread = max(((max(scores) - min(scores), d, len(scores)) for d in m.dimensions
-                      if len(scores := [c.score for v in members if (c := m.cell(d, v))]) > 1), default=None)
+    for base, members in seed_groups(matrix).items():
+        spread = max(((max(scores) - min(scores), d, len(scores)) for d in matrix.dimensions
+                      if len(scores := [c.score for v in members if (c := matrix.cell(d, v))]) > 1), default=None)
         if spread and spread[0] > 0:
             spreads.append((*spread, base))
     if spreads:
-        found.append(Finding("seed_spread", f"{on}, calibration seeds move scores: " + "; ".join(
-            f"{base} by up to {_pts(spread)} ({dimension(d).title}, {count} seeds)"
+        found.append(Finding("seed_spread", f"{opening}, calibration seeds move scores: " + "; ".join(
+            f"{base} by up to {_points(spread)} ({dimension(d).title}, {count} seeds)"
             for spread, d, count, base in sorted(spreads, reverse=True))
             + ". One compressed checkpoint is one sample.", {base: spread for spread, _, _, base in spreads}))
     return found
 
 
-def seed_groups(m: Matrix) -> dict[str, list[str]]:
+def seed_groups(matrix: Matrix) -> dict[str, list[str]]:
     """Calibrated variant (its id without the seed) -> its ids, for those run with several seeds."""
     groups: dict[str, list[str]] = defaultdict(list)
-    for v in m.compressed:
+    for v in matrix.compressed:
         if (seeded := _SEEDED.match(v)) and _spec(v).calibrated:
             groups[seeded["base"]].append(v)
     return {base: members for base, members in groups.items() if len(members) > 1}
@@ -298,45 +306,48 @@ def compression(variant: str) -> float:
     return 1.0
 
 
-def recommendation(m: Matrix) -> str:
+def recommendation(matrix: Matrix) -> str:
     """The most compressed variant shown to pass every gate (floors, drops, refusal shifts, perplexity),
     or why there is none."""
-    passing = [v for v in m.compressed if not any(c.failed or c.undecided for d in m.dimensions if (c := m.cell(d, v)))]
+    passing = [v for v in matrix.compressed
+               if not any(c.failed or c.undecided for d in matrix.dimensions if (c := matrix.cell(d, v)))]
     if not passing:
-        undecided = [v for v in m.compressed if not any(c.failed for d in m.dimensions if (c := m.cell(d, v)))]
-        return (f"No compressed variant of {m.model} is shown to pass every gate at the {m.tier} tier"
+        undecided = [v for v in matrix.compressed
+                     if not any(c.failed for d in matrix.dimensions if (c := matrix.cell(d, v)))]
+        return (f"No compressed variant of {matrix.model} is shown to pass every gate at the {matrix.tier} tier"
                 + (f" ({', '.join(undecided)} failed none, with gates undecided: a larger tier may decide them)."
                    if undecided else "."))
-    best = max(passing, key=lambda v: (compression(v), -(mean_trust_drop(m, v) or 0.0)))
-    return (f"Recommended on {m.model} ({m.tier} tier): {best}, the most compressed variant shown to pass every gate "
-            f"({compression(best):.1f}x smaller linear layers than 16-bit; mean trust drop "
-            f"{_pts(mean_trust_drop(m, best) or 0.0)}).")
+    best = max(passing, key=lambda v: (compression(v), -(mean_trust_drop(matrix, v) or 0.0)))
+    return (f"Recommended on {matrix.model} ({matrix.tier} tier): {best}, the most compressed variant shown to pass "
+            f"every gate ({compression(best):.1f}x smaller linear layers than 16-bit; mean trust drop "
+            f"{_points(mean_trust_drop(matrix, best) or 0.0)}).")
 
 
-def weights_measured(m: Matrix, variant: str) -> str:
+def weights_measured(matrix: Matrix, variant: str) -> str:
     """The weights a variant's results were measured on: "gptq-w4 dir:d8d54ef7c1a2"; results of two
     builds merged into one matrix say so (the same recipe builds other weights on another CPU type)."""
-    found = m.artifacts.get(variant, ())
+    found = matrix.artifacts.get(variant, ())
     return f"{variant} {', '.join(found) or 'unknown'}" + (f" ({len(found)} builds' results merged)" if len(found) > 1 else "")
 
 
-def text(m: Matrix) -> list[str]:
+def text(matrix: Matrix) -> list[str]:
     """The matrix as lines of text (score, and change against dense with * when significant), then the
     recommendation and the findings: what a run prints at its end."""
-    width = max(max(len(v) for v in m.variants) + 2, 14)
-    first = max(len(dimension(name).title) for name in m.dimensions) + 1
-    lines = [" " * first + "".join(f"{v:>{width}s}" for v in m.variants)]
-    for name in m.dimensions:
+    width = max(max(len(v) for v in matrix.variants) + 2, 14)
+    first = max(len(dimension(name).title) for name in matrix.dimensions) + 1
+    lines = [" " * first + "".join(f"{v:>{width}s}" for v in matrix.variants)]
+    for name in matrix.dimensions:
         row = f"{dimension(name).title:{first}s}"
-        for variant in m.variants:
-            cell = m.cell(name, variant)
+        for variant in matrix.variants:
+            cell = matrix.cell(name, variant)
             shown = "-" if cell is None else (f"{cell.score:.1f}" + ("" if cell.drop is None else f" {cell.change}")
                                               + cell.mark)
             row += f"{shown:>{width}s}"
         lines.append(row)
     lines.append("(score, change against dense; * a drop shown, ! a gate fails, ? a gate undecided)")
-    lines.append(recommendation(m))
-    lines += [f"- {f.text}" for f in findings(m)] or ["- no finding: no variant differs from dense by enough to state one"]
-    if m.artifacts:
-        lines.append("weights measured: " + "; ".join(weights_measured(m, v) for v in m.artifacts))
+    lines.append(recommendation(matrix))
+    lines += ([f"- {f.text}" for f in findings(matrix)]
+              or ["- no finding: no variant differs from dense by enough to state one"])
+    if matrix.artifacts:
+        lines.append("weights measured: " + "; ".join(weights_measured(matrix, v) for v in matrix.artifacts))
     return lines

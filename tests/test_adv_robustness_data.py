@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from compressed_trust.fixtures.data import TrustData, TrustDataMissing, read_json
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.adv_robustness import scenario
 from trust_tests.adv_robustness.scoring import LABELS
 

@@ -1,4 +1,4 @@
-"""Whether the model can run here is decided before any test (fixtures/availability.py): a model that is
+"""Whether the model can run here is decided before any test (fixtures/models/availability.py): a model that is
 not on this machine, not reachable, gated, half downloaded or too large for the device is one usage
 error naming the model, the reason and the fix, never a traceback after work has started."""
 
@@ -16,9 +16,9 @@ from huggingface_hub import constants as hub_constants
 import pytest
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
-from compressed_trust.fixtures import availability
-from compressed_trust.fixtures.availability import ModelUnavailable, check_fits
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.models import availability
+from compressed_trust.fixtures.models.availability import ModelUnavailable, check_fits
+from compressed_trust.fixtures.models.specs import parse_model_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from compressed_trust.fixtures.models.variants import VariantSpec
 from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
 from compressed_trust.reports.runs import result_entry, result_from_entry
-from compressed_trust.compressors.spec import VariantSpec
 from trust_tests.dimension import dimension
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS, GateCase, Thresholds
 from trust_tests.result import DimensionResult, Outcome

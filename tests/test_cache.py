@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import compressed_trust.fixtures.engine
-from compressed_trust.compressors.spec import DENSE
+import compressed_trust.fixtures.engine.engine
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.requests import GenerationRequest
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.requests import GenerationRequest
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = GenerationRequest(messages=[("user", "tell me a story about the cat")], max_new_tokens=6,
@@ -73,7 +73,7 @@ def test_any_model_identity_change_is_a_miss(warmed, monkeypatch, component):
 
 def test_engine_version_and_chat_template_are_in_the_key(warmed, monkeypatch):
     handle, cache = warmed
-    monkeypatch.setattr(compressed_trust.fixtures.engine, "ENGINE_VERSION", compressed_trust.fixtures.engine.ENGINE_VERSION + "-next")
+    monkeypatch.setattr(compressed_trust.fixtures.engine.engine, "ENGINE_VERSION", compressed_trust.fixtures.engine.engine.ENGINE_VERSION + "-next")
     assert _computed(handle, cache) == 1
     monkeypatch.undo()
     monkeypatch.setattr(handle.tokenizer, "chat_template", handle.tokenizer.chat_template.replace("User: ", "Q: "))
@@ -121,13 +121,13 @@ def test_processes_opening_a_fresh_cache_at_once_all_succeed(tmp_path):
 
 _KILLED_RUN = textwrap.dedent("""
     import os, signal, sys
-    from compressed_trust.compressors.spec import DENSE
     from compressed_trust.fixtures.cache import ResponseCache
-    from compressed_trust.fixtures.engine import Engine
-    from compressed_trust.fixtures.requests import GenerationRequest
-    from compressed_trust.fixtures.hf_engine import HfBackend
-    from compressed_trust.fixtures.models import ModelHandle
-    from compressed_trust.fixtures.registry import parse_model_spec
+    from compressed_trust.fixtures.engine.engine import Engine
+    from compressed_trust.fixtures.engine.hf_backend import HfBackend
+    from compressed_trust.fixtures.engine.requests import GenerationRequest
+    from compressed_trust.fixtures.models.handles import ModelHandle
+    from compressed_trust.fixtures.models.specs import parse_model_spec
+    from compressed_trust.fixtures.models.variants import DENSE
     from tests.test_cache import KILLED_REQUESTS
     model_dir, cache_path = sys.argv[1], sys.argv[2]
     handle = ModelHandle(parse_model_spec(model_dir), DENSE, os.path.dirname(cache_path), device="cpu")

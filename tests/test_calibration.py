@@ -8,11 +8,11 @@ import random
 import pytest
 
 from compressed_trust.compressors import calibration
-from compressed_trust.compressors.spec import DENSE
 from compressed_trust.fixtures.cache import ResponseCache
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
 from tests.conftest import WORDS
 
 

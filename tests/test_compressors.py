@@ -11,12 +11,12 @@ import torch
 from compressed_trust.compressors import store
 from compressed_trust.compressors.base import Calibration
 from compressed_trust.compressors.magnitude import keep_mask
-from compressed_trust.compressors.spec import DENSE, parse_variant
 from compressed_trust.compressors.store import BuiltVariant, built_variant
 from compressed_trust.compressors.verify import VerificationError, check_differs, check_weights
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
-from compressed_trust.fixtures.threads import cores
+from compressed_trust.fixtures.engine.threads import cores
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE, parse_variant
 
 METHODS = ["gptq-w4", "gptq-w3-g16", "gptq-w2", "awq-w4", "awq-w3-g16", "rtn-w8", "rtn-w4", "rtn-w2",
            "sparsegpt-50", "sparsegpt-2:4", "wanda-75", "wanda-4:8", "magnitude-50", "magnitude-1:4"]
@@ -90,7 +90,7 @@ def test_a_build_runs_on_every_core_whatever_the_engine_left(tiny_llama_dir, tmp
     monkeypatch.setattr(store, "compress", lambda *args: (threads_seen.append(torch.get_num_threads()),
                                                           real_compress(*args)))
     before = torch.get_num_threads()
-    torch.set_num_threads(1)  # what the engine leaves beside a competing process (fixtures/threads.py)
+    torch.set_num_threads(1)  # what the engine leaves beside a competing process (fixtures/engine/threads.py)
     try:
         handle = build(tiny_llama_dir, tmp_path, "sparsegpt-50")
         handle.model  # builds it

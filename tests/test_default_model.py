@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.compressors.spec import DENSE, parse_variant
 from compressed_trust.compressors.store import VariantStore, built_variant
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.requests import GenerationRequest
-from compressed_trust.fixtures.hf_engine import HfBackend
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.options import default_cache_dir
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.cache import default_cache_dir
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.hf_backend import HfBackend
+from compressed_trust.fixtures.engine.requests import GenerationRequest
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE, parse_variant
 
 pytestmark = pytest.mark.slow
 

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = '''"""Honesty (a throwaway dimension of the registry test): the model is asked 200 questions (enough for
 its gates to be decided); every answer counts as honest."""
 
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
-from trust_tests.result import DimensionResult, Outcome, percent
+from trust_tests.result import DimensionResult, Outcome, Scoring, percent
 
 QUESTIONS = tuple(f"Is the sky blue {index}?" for index in range(200))
 
@@ -37,7 +37,7 @@ def items(records, tier):
             for index, text in enumerate(records)]
 
 
-def score(items, outputs):
+def score(items, outputs, scoring=Scoring()):
     outcomes = tuple(Outcome(item.id, item.scenario, 1.0) for item in items)
     return DimensionResult("honesty", "1", percent(o.value for o in outcomes), {"questions": 100.0}, 0.0,
                            len(outcomes), outcomes)

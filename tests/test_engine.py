@@ -10,13 +10,13 @@ import re
 import pytest
 import torch
 
-from compressed_trust.compressors.spec import DENSE
 from compressed_trust.fixtures.cache import ResponseCache
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
-from compressed_trust.fixtures.hf_engine import HfBackend
-from compressed_trust.fixtures.models import PLAIN_CHAT_TEMPLATE, ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.hf_backend import HfBackend
+from compressed_trust.fixtures.engine.requests import ChoiceRequest, GenerationRequest
+from compressed_trust.fixtures.models.handles import PLAIN_CHAT_TEMPLATE, ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
 from tests.conftest import WORDS, build_tiny_llama
 
 

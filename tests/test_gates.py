@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.compressors.spec import DENSE, VariantSpec
+from compressed_trust.fixtures.models.variants import DENSE, VariantSpec
 from trust_tests.dimension import dimension, names
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS, GateCase, Thresholds, decide, thresholds
 from trust_tests.result import DimensionResult, Outcome, short_artifact

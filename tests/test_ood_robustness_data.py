@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from compressed_trust.fixtures.data import TrustData, TrustDataMissing
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.ood_robustness import scenario
 from trust_tests.ood_robustness.scoring import IDK, SUB_SCENARIOS
 

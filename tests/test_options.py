@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.fixtures.options import default_cache_dir
+from compressed_trust.fixtures.cache import default_cache_dir
 
 # A throwaway test that prints what the run was configured with.
 SHOW_OPTIONS = """

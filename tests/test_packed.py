@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 
 from compressed_trust.compressors import calibration
-from compressed_trust.compressors.spec import DENSE, PACKED, parse_variant
 from compressed_trust.compressors.store import built_variant, checkpoint_variant
 from compressed_trust.fixtures.data import TrustData
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
-from compressed_trust.fixtures.vllm_engine import BackendError, ServerBackend
-from compressed_trust.fixtures.vllm_server import cpu_int4_kernel_missing
+from compressed_trust.fixtures.engine.backend import BackendError
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend
+from compressed_trust.fixtures.engine.vllm_server import cpu_int4_kernel_missing
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE, PACKED, parse_variant
 from compressed_trust.reports import artifact_gap
 from compressed_trust.reports.runs import result_entry
 from tests.conftest import build_tiny_llama
@@ -122,7 +123,7 @@ def test_the_packed_checkpoint_runs_through_the_integer_kernel(gptq_w4, packed_s
             Engine(packed, None, progress_file=None, backend=packed_server).generate(CHAT[:1])
         assert "cpu_gemm_wna16" in packed_server.server.log_tail(400), missing
         return
-    from compressed_trust.fixtures.hf_engine import HfBackend
+    from compressed_trust.fixtures.engine.hf_backend import HfBackend
 
     kernel = Engine(packed, None, progress_file=None, backend=packed_server).generate(CHAT)
     reference = Engine(float_copy, None, progress_file=None, backend=HfBackend(float_copy)).generate(CHAT)
@@ -134,7 +135,7 @@ def test_the_packed_checkpoint_runs_through_the_integer_kernel(gptq_w4, packed_s
 def test_one_dimension_packed_against_float_is_reported_with_its_interval(gptq_w4, packed_server):
     if missing := _kernel_missing():
         pytest.skip(missing)
-    from compressed_trust.fixtures.hf_engine import HfBackend
+    from compressed_trust.fixtures.engine.hf_backend import HfBackend
 
     float_copy, packed = gptq_w4
     data = TrustData("smoke", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given, strategies as st
 
-from compressed_trust.compressors.spec import DENSE, choose_group, parse_variant, parse_variants
+from compressed_trust.fixtures.models.variants import DENSE, choose_group, parse_variant, parse_variants
 
 
 @pytest.mark.parametrize("text, id, fields", [

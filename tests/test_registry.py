@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from compressed_trust.fixtures.registry import ALIASES, parse_model_spec
+from compressed_trust.fixtures.models.specs import ALIASES, parse_model_spec
 
 
 def test_study_aliases_point_at_their_hub_repos():

@@ -40,6 +40,9 @@ class FakeBackend:
     def identity(self):
         return {"backend": "fake"}
 
+    def kernels(self):
+        return []
+
 
 class FakeEngine:
     """Answers every prompt politely; the variants named in $FAKE_RUDE answer rudely."""

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compressed_trust.compressors.spec import DENSE
 from compressed_trust.fixtures.cache import ResponseCache
 from compressed_trust.fixtures.data import TrustData, prefix
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
 from trust_tests.dimension import dimension, evaluate
 from trust_tests.gates import FAIL, INCONCLUSIVE, PASS, GateCase, Thresholds, Verdict, decide
 from trust_tests.result import DimensionResult, Outcome

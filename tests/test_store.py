@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.compressors.spec import FLOAT, PACKED, parse_variant
 from compressed_trust.compressors.store import RELOAD_TOLERANCE, BuiltVariant, checkpoint_variant
-from compressed_trust.fixtures.models import ModelLoadError
 from compressed_trust.compressors.verify import VerificationError, check_packed
-from compressed_trust.fixtures.registry import parse_model_spec
+from compressed_trust.fixtures.models.handles import ModelLoadError
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import FLOAT, PACKED, parse_variant
 from tests.test_compressors import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,8 +147,8 @@ def test_a_packed_checkpoint_is_checked_and_its_damage_rebuilt(tiny_llama_dir, t
 
 def test_the_response_cache_never_returns_a_float_output_to_a_packed_request(tiny_llama_dir, tmp_path):
     from compressed_trust.fixtures.cache import ResponseCache
-    from compressed_trust.fixtures.engine import Engine
-    from compressed_trust.fixtures.requests import GenerationRequest
+    from compressed_trust.fixtures.engine.engine import Engine
+    from compressed_trust.fixtures.engine.requests import GenerationRequest
 
     class Computes:
         """The same backend for both artifacts (no model: what is computed is not the question here)."""

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from compressed_trust.fixtures.models.variants import VariantSpec
 from compressed_trust.reports.render import rendered_text
-from compressed_trust.compressors.spec import VariantSpec
 from compressed_trust.reports.runs import result_entry, result_from_entry
 from compressed_trust.reports.study import findings, matrix, recommendation, text
 from trust_tests.dimension import dimension
@@ -57,13 +57,13 @@ def _run(scores: dict[str, dict[str, float]]) -> list[dict]:
 
 
 def test_a_pruned_variant_that_drops_and_a_4bit_that_does_not():
-    m = _matrix(_run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}}))
-    assert m.variants == ("none", "gptq-w4", "wanda-50") and m.dimensions == DIMENSIONS[:3] + ("utility",)
-    privacy = m.cell("privacy", "wanda-50")
+    study = _matrix(_run({"none": {}, "gptq-w4": {}, "wanda-50": {"privacy": 60.0}}))
+    assert study.variants == ("none", "gptq-w4", "wanda-50") and study.dimensions == DIMENSIONS[:3] + ("utility",)
+    privacy = study.cell("privacy", "wanda-50")
     assert privacy.drop == pytest.approx(20.0) and privacy.significant and privacy.fails
     assert 10 < privacy.low < 20 < privacy.high < 30
-    assert not m.cell("privacy", "gptq-w4").fails and m.cell("privacy", "gptq-w4").drop == 0
-    found = {f.key: f for f in findings(m)}
+    assert not study.cell("privacy", "gptq-w4").fails and study.cell("privacy", "gptq-w4").drop == 0
+    found = {f.key: f for f in findings(study)}
     assert set(found) == {"within_limits", "quantization_vs_pruning", "moves_most", "hidden_by_utility"}
     assert found["within_limits"].text == ("On m (smoke tier), 1 of 2 compressed variants are shown to keep every trust "
                                            "dimension within its drop limit (gptq-w4); shown over the limit: "
@@ -76,22 +76,23 @@ def test_a_pruned_variant_that_drops_and_a_4bit_that_does_not():
     assert found["hidden_by_utility"].figures == {"variants": ["wanda-50"]}
     assert ("wanda-50 is shown to keep utility within its limit (drop 0.0 points) while Privacy is shown to drop beyond "
             "it (20.0 points)") in found["hidden_by_utility"].text
-    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w4, the most compressed variant")
+    assert recommendation(study).startswith("Recommended on m (smoke tier): gptq-w4, the most compressed variant")
 
 
 def test_identical_results_state_no_finding():
-    m = _matrix(_run({"none": {}, "gptq-w4": {}, "gptq-w3": {}, "wanda-50": {}, "gptq-w4-s1": {}, "gptq-w4-s2": {}}))
-    assert findings(m) == []
-    assert all(cell.drop in (None, 0.0) and not cell.failed for cell in m.cells.values())
+    study = _matrix(_run({"none": {}, "gptq-w4": {}, "gptq-w3": {}, "wanda-50": {}, "gptq-w4-s1": {},
+                          "gptq-w4-s2": {}}))
+    assert findings(study) == []
+    assert all(cell.drop in (None, 0.0) and not cell.failed for cell in study.cells.values())
     # every variant passes: the most compressed (3 bits: 5.3x smaller than 16-bit) is the one to take
-    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w3, the most compressed variant shown to "
-                                        "pass every gate (5.3x smaller")
+    assert recommendation(study).startswith("Recommended on m (smoke tier): gptq-w3, the most compressed variant "
+                                            "shown to pass every gate (5.3x smaller")
 
 
 def test_three_bits_below_four_bits_and_the_spread_of_seeds():
-    m = _matrix(_run({"none": {}, "gptq-w4-s0": {"toxicity": 78.0}, "gptq-w4-s1": {"toxicity": 74.0},
+    study = _matrix(_run({"none": {}, "gptq-w4-s0": {"toxicity": 78.0}, "gptq-w4-s1": {"toxicity": 74.0},
                      "gptq-w3-s0": {"toxicity": 40.0, "stereotype": 70.0}}))
-    found = {f.key: f for f in findings(m)}
+    found = {f.key: f for f in findings(study)}
     # gptq-w3: (40 + 10 + 0) / 3 = 16.7; gptq-w4: mean of (2 + 0 + 0) / 3 and (6 + 0 + 0) / 3 = 1.33
     assert found["three_vs_four_bits"].figures == {"method": "gptq", "w3": pytest.approx(50 / 3),
                                                    "w4": pytest.approx(4 / 3)}
@@ -104,10 +105,11 @@ def test_a_refusal_shift_or_a_floor_keeps_a_variant_from_the_recommendation():
     entries = _run({"none": {}, "gptq-w4": {}, "gptq-w8": {}})
     entries = [_entry("stereotype", "gptq-w4", 80.0, refusal=30.0) if (e["dimension"], e["variant"]) == (
         "stereotype", "gptq-w4") else e for e in entries]
-    m = _matrix(entries)
-    assert m.cell("stereotype", "gptq-w4").failed == ("refusal_shift",) and not m.cell("stereotype", "gptq-w4").fails
-    assert findings(m) == []  # no drop: the study's findings are about trust lost, the refusal shift is a gate
-    assert recommendation(m).startswith("Recommended on m (smoke tier): gptq-w8")
+    study = _matrix(entries)
+    stereotype = study.cell("stereotype", "gptq-w4")
+    assert stereotype.failed == ("refusal_shift",) and not stereotype.fails
+    assert findings(study) == []  # no drop: the study's findings are about trust lost, the refusal shift is a gate
+    assert recommendation(study).startswith("Recommended on m (smoke tier): gptq-w8")
 
 
 def test_a_matrix_is_of_one_model_with_its_dense_results():
@@ -148,9 +150,9 @@ def test_study_from_results_names_a_bad_path(tmp_path):
 
 
 def test_a_checkpoint_variant_has_a_column_but_no_compression_to_rank():
-    m = _matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
-    assert m.variants == ("none", "dir:my-gptq", "hf:org/model-awq", "rtn-w8") and findings(m) == []
-    assert recommendation(m).startswith("Recommended on m (smoke tier): rtn-w8")
+    study = _matrix(_run({"none": {}, "dir:my-gptq": {}, "hf:org/model-awq": {}, "rtn-w8": {}}))
+    assert study.variants == ("none", "dir:my-gptq", "hf:org/model-awq", "rtn-w8") and findings(study) == []
+    assert recommendation(study).startswith("Recommended on m (smoke tier): rtn-w8")
 
 
 def test_groups_compare_on_the_dimensions_they_share():
@@ -162,16 +164,17 @@ def test_groups_compare_on_the_dimensions_they_share():
 
 
 def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monkeypatch):
-    from compressed_trust.compressors.spec import DENSE, parse_variant
-    from compressed_trust.fixtures import session
+    from compressed_trust.fixtures import progress as progress_module
+    from compressed_trust.fixtures.models.variants import DENSE, parse_variant
 
     # 100 s of work, a cached 0.5 s, 60 s of work: the estimates are 100 s x 3 left, 100 s x 2, 80 s x 1
     clock = iter([0.0, 100.0, 100.0, 100.5, 100.5, 160.5, 160.5])
-    monkeypatch.setattr(session.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
     lines = []
     w4 = parse_variant("gptq-w4")
     planned = [("toxicity", DENSE), ("privacy", DENSE), ("toxicity", w4), ("privacy", w4)]
-    progress = session.MatrixProgress(planned, type("Stream", (), {"write": lambda self, text: lines.append(text.strip())})())
+    stream = type("Stream", (), {"write": lambda self, text: lines.append(text.strip())})()
+    progress = progress_module.MatrixProgress(planned, stream)
     for key in planned[:3]:
         progress.starting(*key)
         progress.finished(*key)
@@ -184,28 +187,29 @@ def test_the_matrix_progress_estimates_from_the_results_that_took_real_work(monk
 
 def test_the_matrix_names_the_weights_each_variant_was_measured_on():
     """Results of one variant id from two builds (another CPU type builds other weights) say so."""
-    def on(entry: dict, artifact: str) -> dict:
+    def stamped(entry: dict, artifact: str) -> dict:
         return {**entry, "provenance": {"artifact": artifact}}
 
-    entries = [on(e, "gguf:" + "a" * 64) if e["variant"] == "none" else
-               on(e, "dir:" + ("b" if e["dimension"] == "toxicity" else "c") * 64) for e in _run({"none": {}, "gptq-w4": {}})]
-    m = matrix(entries)
-    assert m.artifacts == {"none": ("gguf:aaaaaaaaaaaa",), "gptq-w4": ("dir:bbbbbbbbbbbb", "dir:cccccccccccc")}
-    assert text(m)[-1] == ("weights measured: none gguf:aaaaaaaaaaaa; gptq-w4 dir:bbbbbbbbbbbb, dir:cccccccccccc "
+    entries = [stamped(e, "gguf:" + "a" * 64) if e["variant"] == "none" else
+               stamped(e, "dir:" + ("b" if e["dimension"] == "toxicity" else "c") * 64)
+               for e in _run({"none": {}, "gptq-w4": {}})]
+    study = matrix(entries)
+    assert study.artifacts == {"none": ("gguf:aaaaaaaaaaaa",), "gptq-w4": ("dir:bbbbbbbbbbbb", "dir:cccccccccccc")}
+    assert text(study)[-1] == ("weights measured: none gguf:aaaaaaaaaaaa; gptq-w4 dir:bbbbbbbbbbbb, dir:cccccccccccc "
                            "(2 builds' results merged)")
 
 
 def test_an_undecided_drop_shows_as_undecided_not_as_passed():
     """gptq-w4 drops 6 points of toxicity on 200 items: bounds about [2.9, 9.1] around the 5-point limit."""
-    m = _matrix(_run({"none": {}, "gptq-w4": {"toxicity": 74.0}}))
-    cell = m.cell("toxicity", "gptq-w4")
+    study = _matrix(_run({"none": {}, "gptq-w4": {"toxicity": 74.0}}))
+    cell = study.cell("toxicity", "gptq-w4")
     assert cell.outcomes["drop"] == INCONCLUSIVE and cell.undecided == ("drop",) and not cell.failed
     assert cell.low < 5 < cell.high and cell.mark == "?"
-    lines = text(m)
+    lines = text(study)
     assert any(line.startswith("Toxicity") and line.endswith("74.0 -6.0*?") for line in lines), lines
-    assert recommendation(m) == ("No compressed variant of m is shown to pass every gate at the smoke tier (gptq-w4 "
-                                 "failed none, with gates undecided: a larger tier may decide them).")
-    found = {f.key: f for f in findings(m)}
+    assert recommendation(study) == ("No compressed variant of m is shown to pass every gate at the smoke tier "
+                                     "(gptq-w4 failed none, with gates undecided: a larger tier may decide them).")
+    found = {f.key: f for f in findings(study)}
     assert found["within_limits"].text == ("On m (smoke tier), 0 of 1 compressed variants are shown to keep every trust "
                                            "dimension within its drop limit; undecided at this tier: gptq-w4 (toxicity).")
     assert found["moves_most"].text.endswith("(inconclusive at the smoke tier: 1 of its 1 drop gates undecided).")

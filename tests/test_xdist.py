@@ -23,7 +23,7 @@ transformers.AutoModelForCausalLM.from_pretrained = classmethod(_recorded)
 TESTS = '''
 import os
 import pytest
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 
 REQUEST = GenerationRequest(text="the cat sat on the mat", max_new_tokens=8, temperature=1.0, n=2, seed=4)
 

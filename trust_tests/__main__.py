@@ -37,17 +37,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from compressed_trust.compressors.spec import parse_variants
-from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing
-from compressed_trust.fixtures.options import checked_type, parse_confidence, parse_data_dir
-from compressed_trust.fixtures.registry import DEFAULT_MODEL, parse_model_spec
-from compressed_trust.reports import study, study_report
-from compressed_trust.reports.runs import RunRecord, slug, write_json
+from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, parse_data_dir
 from trust_tests import stored_runs
 from trust_tests.dimension import dimension, dimensions, names, rescore
 from trust_tests.result import SCORING_MODES, DimensionResult, Scoring
-from trust_tests.stats import CONFIDENCE
-from trust_tests.toxicity.scorers import SCORERS, parse_scorer
+from trust_tests.stats import CONFIDENCE, parse_confidence
 
 
 def _scoring_options(command: argparse.ArgumentParser) -> None:
@@ -57,6 +51,13 @@ def _scoring_options(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The CLI sits above every room (docs/design.md): what trust_tests' own modules may not import
+    # (options, models, a dimension's scorers) it imports when it runs.
+    from compressed_trust.fixtures.models.specs import DEFAULT_MODEL, parse_model_spec
+    from compressed_trust.fixtures.models.variants import parse_variants
+    from compressed_trust.fixtures.options import checked_type
+    from trust_tests.toxicity.scorers import SCORERS, parse_scorer
+
     parser = argparse.ArgumentParser(prog="python -m trust_tests", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rescore_decodingtrust(args: argparse.Namespace) -> int:
+    from compressed_trust.reports.runs import RunRecord, slug, write_json  # reports sit above trust_tests
+
     found = defaultdict(list)  # (model, dimension) -> parts
     readers = stored_runs.readers()
     for name in args.dimension or readers:
@@ -174,6 +177,9 @@ def _rescore_decodingtrust(args: argparse.Namespace) -> int:
 
 
 def _study(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from compressed_trust.reports import study, study_report  # reports sit above trust_tests
+    from compressed_trust.reports.runs import slug
+
     try:
         found = study.matrix(*study.runs_from(args.results))
     except (OSError, ValueError, KeyError) as error:
@@ -185,11 +191,12 @@ def _study(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from compressed_trust.compressors.spec import DENSE
-    from compressed_trust.fixtures.availability import ModelUnavailable, parameters
-    from compressed_trust.fixtures.engine import Engine
-    from compressed_trust.fixtures.models import ModelHandle
-    from compressed_trust.fixtures.options import default_cache_dir
+    # A model, the engine and torch load for this command only.
+    from compressed_trust.fixtures.cache import default_cache_dir
+    from compressed_trust.fixtures.engine.engine import Engine
+    from compressed_trust.fixtures.models.availability import ModelUnavailable, parameters
+    from compressed_trust.fixtures.models.handles import ModelHandle
+    from compressed_trust.fixtures.models.variants import DENSE
     from trust_tests import plan
 
     if args.trust_tier != "smoke" and args.trust_data is None:
@@ -207,9 +214,10 @@ def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return len(tokenizer(text, add_special_tokens=request.messages is None)["input_ids"])
 
     if args.tokens_per_second:
-        speed, how = args.tokens_per_second, "given"
+        speed, speed_source = args.tokens_per_second, "given"
     else:
-        speed, how = plan.measure_speed(Engine(handle, None, None)), "measured here: 8 prompts x 32 new tokens"
+        speed = plan.measure_speed(Engine(handle, None, None))
+        speed_source = "measured here: 8 prompts x 32 new tokens"
     data = TrustData(args.trust_tier, args.trust_data)
     stored = plan.stored_credits(args.runs, args.model.name, args.trust_tier)
     chosen = [d for d in dimensions() if not args.dimensions or d.name in args.dimensions]
@@ -218,7 +226,7 @@ def _plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
           f"variants {', '.join(v.id for v in variants)}, {args.trust_confidence:g} confidence")
     plans = [plan.plan_dimension(d, data, tokens, args.trust_confidence, args.model.name, stored.get(d.name))
              for d in chosen]
-    print("\n".join(plan.table(plans, len(variants), speed, how, args.trust_tier)))
+    print("\n".join(plan.table(plans, len(variants), speed, speed_source, args.trust_tier)))
     return 0
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import inspect
 import importlib
 import pkgutil
 import sys
@@ -20,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, prefix, read_jsonl, write_jsonl
-from compressed_trust.fixtures.requests import ChoiceRequest, GenerationRequest
+from compressed_trust.fixtures.engine.requests import ChoiceRequest, GenerationRequest
 from trust_tests.result import DimensionResult, Scoring
 
 if TYPE_CHECKING:  # the engine (and torch) load when a model runs, not when a dimension is declared
-    from compressed_trust.fixtures.engine import Engine
+    from compressed_trust.fixtures.engine.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -33,9 +32,10 @@ class Dimension:
 
     load(data: TrustData)       -> its records, by tier
     items(records, tier)        -> [Item]: one engine request per item, ids stable across runs
-    score(items, outputs)       -> DimensionResult, outputs mapping item id -> output texts; a score that
-                                   depends on more than the outputs asks for the run's `Scoring` with a
-                                   third parameter named `scoring` (as pytest hands fixtures by name)
+    score(items, outputs, scoring=Scoring())
+                                -> DimensionResult, outputs mapping item id -> output texts; `scoring`
+                                   is the run's `Scoring` (its mode, the toxicity scorer, where they run),
+                                   taken by every dimension, read by those it changes
     resampled_scores            a group statistic's score per bootstrap draw (trust_tests/stats.py), for
                                    the paired test of a score that is not a mean over items
     """
@@ -63,9 +63,7 @@ class Dimension:
         return f"{self.name}: " + (self.about if self.benign else f"trust dimension {self.number}, {self.about}")
 
     def scored(self, items: list["Item"], outputs: Mapping[str, list], scoring: Scoring = Scoring()) -> DimensionResult:
-        if "scoring" in inspect.signature(self.score).parameters:
-            return self.score(items, outputs, scoring=scoring)
-        return self.score(items, outputs)
+        return self.score(items, outputs, scoring=scoring)
 
 
 @functools.cache

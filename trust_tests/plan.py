@@ -25,7 +25,7 @@ from statistics import NormalDist
 from typing import Iterable
 
 from compressed_trust.fixtures.data import TrustData
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension
 from trust_tests.gates import thresholds
 from trust_tests.result import Outcome
@@ -98,7 +98,7 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
-def table(plans: Iterable[DimensionPlan], variants: int, speed: float, how: str, tier: str) -> list[str]:
+def table(plans: Iterable[DimensionPlan], variants: int, speed: float, speed_source: str, tier: str) -> list[str]:
     plans = list(plans)
     lines = [f"{'dimension':<18} {'items':>6} {'looks':>22} {'generations':>11} {'prompt tok':>10} {'new tok':>9} "
              f"{'drop shown within':>18} {'time':>8}"]
@@ -112,7 +112,7 @@ def table(plans: Iterable[DimensionPlan], variants: int, speed: float, how: str,
     lines += [f"per variant: {sum(p.generations for p in plans)} generations, {new} new tokens at most: "
               f"{_duration(new / speed)}; {variants} variants: {_duration(variants * new / speed)} at most "
               f"(sequential sampling stops a dimension at its first deciding look)",
-              f"engine speed {speed:.1f} new tokens/s ({how}); generation only (building a compressed variant "
+              f"engine speed {speed:.1f} new tokens/s ({speed_source}); generation only (building a compressed variant "
               "is not counted)"]
     if any(plan.spread == "worst case" for plan in plans):
         lines.append(f"* worst case (every item changes): no stored dense outcomes of it at the {tier} tier")

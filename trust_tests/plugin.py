@@ -10,8 +10,9 @@ import pytest
 from trust_tests.dimension import dimensions
 from trust_tests.gates import GATE_MARKER
 
-pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.session",
-                  "compressed_trust.reports.plugin"]
+pytest_plugins = ["compressed_trust.fixtures.options", "compressed_trust.fixtures.progress",
+                  "compressed_trust.fixtures.collection", "compressed_trust.fixtures.session",
+                  "compressed_trust.fixtures.results", "compressed_trust.reports.plugin"]
 
 MARKERS = (
     "preflight: checks that the model under test generates sanely before any dimension runs",

@@ -37,6 +37,17 @@ RESAMPLES = 4000   # bootstrap resamples (group statistics, perplexity)
 SEED = 0           # fixed: the same two results always give the same bounds
 
 
+def parse_confidence(text: str) -> float:
+    """A --trust-confidence value: strictly between 0.5 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.5 < value < 1:
+        raise ValueError(f"{text!r} is not a confidence; accepted: a number between 0.5 and 1, e.g. 0.95 or 0.99")
+    return value
+
+
 @dataclass(frozen=True)
 class Bounds:
     """An estimate in points (percent for perplexity) with its lower and upper confidence bounds, each

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from compressed_trust.compressors.verify import MIN_PROBE_CHANGE, SPARSITY_TOLERANCE
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 
 pytestmark = pytest.mark.preflight
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.adv_demonstration.scoring import BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, VERSION, score
 from trust_tests.adv_demonstration.scoring import ill_posed as scoring_ill_posed
 from trust_tests.dimension import Dimension, Item, few_shot

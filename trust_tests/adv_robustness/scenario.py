@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_json, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.adv_robustness.scoring import VERSION, score
 from trust_tests.adv_robustness.scoring import CLEAN, TASKS, label_word
 from trust_tests.dimension import Dimension, Item, few_shot

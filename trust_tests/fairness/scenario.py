@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item, few_shot, zero_shot
 from trust_tests.fairness import probes
 from trust_tests.fairness.scoring import VERSION, resampled_scores, score

@@ -63,7 +63,7 @@ def _cache(path: Path) -> list[tuple[list[dict], str]]:
     with stored_runs.reading(path):
         pairs = [(list(messages), stored_runs.content(completion)) for messages, completion in stored]
         for messages, answer in pairs:
-            if not isinstance(answer, str) or not all(isinstance(m["content"], str) for m in messages):
+            if not isinstance(answer, str) or not all(isinstance(message["content"], str) for message in messages):
                 raise TypeError("a message or an answer that is not text")
             messages[-1]["content"]  # a request with no message is an IndexError
     return pairs

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_csv, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, ZERO_SHOT_SYSTEM, Item, few_shot
 from trust_tests.machine_ethics.scoring import VERSION, label_word, score
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Mapping
 
 from compressed_trust.fixtures.data import TrustData, read_json, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item, few_shot, zero_shot
 from trust_tests.ood_robustness.scoring import IDK, NEGATIVE, POSITIVE, KnowledgeProbe, StyleProbe
 from trust_tests.ood_robustness.scoring import VERSION, score

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_json, read_jsonl, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.privacy.scoring import VERSION, score
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.stereotype.scoring import VERSION, score
 

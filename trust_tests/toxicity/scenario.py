@@ -16,10 +16,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from compressed_trust.fixtures.cache import ResponseCache
+from compressed_trust.fixtures.cache import ResponseCache, default_cache_dir
 from compressed_trust.fixtures.data import TrustData, read_jsonl, stratified
-from compressed_trust.fixtures.requests import GenerationRequest
-from compressed_trust.fixtures.options import default_cache_dir
+from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.result import Scoring
 from trust_tests.toxicity import scoring as scoring_module

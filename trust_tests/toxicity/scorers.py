@@ -106,7 +106,7 @@ class Classifier(_Cached):
     def __init__(self, source: str, cache: ResponseCache, device: str = "cpu"):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from compressed_trust.fixtures.models import directory_digest
+        from compressed_trust.fixtures.models.handles import directory_digest
 
         location = source.removeprefix("hf:")
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_jsonl
-from compressed_trust.fixtures.requests import ChoiceRequest
+from compressed_trust.fixtures.engine.requests import ChoiceRequest
 from trust_tests.dimension import Dimension, Item
 from trust_tests.utility.scoring import MULTIPLE_CHOICE, PERPLEXITY, VERSION, score
 

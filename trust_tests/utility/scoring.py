@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from trust_tests.result import DimensionResult, Outcome, percent
+from trust_tests.result import DimensionResult, Outcome, Scoring, percent
 
 VERSION = "1"
 MULTIPLE_CHOICE, PERPLEXITY = "multiple_choice", "perplexity"
@@ -34,10 +34,10 @@ def bits_per_byte(loglikelihood: float, size: int) -> float:
     return -loglikelihood / (size * math.log(2))
 
 
-def score(items, outputs) -> DimensionResult:
+def score(items, outputs, scoring: Scoring = Scoring()) -> DimensionResult:
     """items: .id, .scenario ("multiple_choice": .record has .choices, .answer, .subject;
     "perplexity": .record has .continuation); outputs: item id -> log-likelihoods (one per choice,
-    or one for the text)."""
+    or one for the text). One reading in every `scoring` mode: log-likelihoods are not read."""
     outcomes, held_out, size = [], [], 0
     for item in items:
         if item.scenario == MULTIPLE_CHOICE:
