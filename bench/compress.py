@@ -31,7 +31,7 @@ METHODS = "rtn-w4,gptq-w4,gptq-w3,awq-w4,sparsegpt-50,wanda-50,wanda-2:4,magnitu
 class PeakMemory:
     """Samples this process's resident memory every 20 ms while in use."""
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.process, self.peak, self.running = psutil.Process(), 0, True
         self.start = self.process.memory_info().rss
         self.thread = threading.Thread(target=self._sample, daemon=True)

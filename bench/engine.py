@@ -16,7 +16,8 @@ Engines:
 
 Then the contention check: the chat job again for each engine beside one CPU-bound process; and
 the chat job read back from a warm response cache. Prints tok/s, start-up time, peak memory,
-outputs identical to the baseline, and ratios against the baseline. Run: `make bench` (or python bench/engine.py [--jobs chat,few-shot]).
+outputs identical to the baseline, and ratios against the baseline. Run: `make bench` (or python
+bench/engine.py [--jobs chat,few-shot]).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import multiprocessing
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -175,7 +176,7 @@ def main() -> None:
     engines = ("static", "hf") + (("vllm",) if args.vllm_python.is_file() else ())
 
     handle = _handle(args.model, args.device)
-    handle.model  # converts the GGUF once, outside the timings
+    _ = handle.model  # loads it now: converts the GGUF once, outside the timings
     print(f"model {args.model} on {handle.device} ({handle.dtype}), torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads by default")
     print(f"start-up to a first output: {_start_up(_handle(args.model, args.device)):.1f} s (hf)")

@@ -13,6 +13,7 @@ from compressed_trust.fixtures.models.variants import VariantSpec
 def compress(model: Any, tokenizer: Any, variant: VariantSpec, group: int | None,
              calibration: Calibration | None) -> None:
     from llmcompressor.modifiers.quantization import QuantizationModifier
+
     # Not `llmcompressor.modifiers.awq`: that compatibility shim adds an empty QuantizationModifier.
     from llmcompressor.modifiers.transform.awq import AWQModifier
 

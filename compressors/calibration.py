@@ -12,10 +12,11 @@ the prompts or rows, their order, and the sampled answers.
 
 from __future__ import annotations
 
-import random
 import os
+import random
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from compressed_trust.compressors.base import Calibration
 

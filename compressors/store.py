@@ -20,14 +20,23 @@ import json
 import shutil
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 import filelock
 
 from compressed_trust.compressors.base import Calibration, compress, input_widths
-from compressed_trust.compressors.verify import (PROBE, VerificationError, check_differs, check_packed, check_weights,
-                                                 packing, probe_change, probe_logprobs)
+from compressed_trust.compressors.verify import (
+    PROBE,
+    VerificationError,
+    check_differs,
+    check_packed,
+    check_weights,
+    packing,
+    probe_change,
+    probe_logprobs,
+)
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
 from compressed_trust.fixtures.engine.threads import cores, pinned
 from compressed_trust.fixtures.models.handles import DenseWeights, ModelHandle, combined_digest, file_digest, load_config
@@ -62,7 +71,7 @@ class VariantStore:
             damage = self.damage(entry)
             if damage:
                 if entry.exists():
-                    warnings.warn(f"{variant_id}: stored model {entry} is damaged ({damage}); rebuilding it")
+                    warnings.warn(f"{variant_id}: stored model {entry} is damaged ({damage}); rebuilding it", stacklevel=2)
                     shutil.rmtree(entry)
                 staging = entry.with_name(entry.name + ".partial")
                 shutil.rmtree(staging, ignore_errors=True)
@@ -206,10 +215,9 @@ class BuiltVariant:
         import torch
 
         variant, calibration, group = self.variant, self.calibration, self.group
-        make_room()
-        self.dense.release()  # reloaded when needed: building holds a copy of its own
+        make_room()  # the dense model's weights too: building holds a copy of its own
         scratch = ModelHandle(self.dense.spec, DENSE, self.dense.cache_dir, self.dense.device, self.dense.dtype,
-                              self.dense.digests)
+                              self.dense.digests, memory=self.dense.memory)
         model, tokenizer = scratch.model, scratch.tokenizer
         with pinned(self.threads):
             started = time.perf_counter()
@@ -236,7 +244,7 @@ class BuiltVariant:
             "recipe": self.recipe, "group": group, "packed": packed,
             "calibration": calibration.describe() if calibration else None, "verification": figures,
             "dense_probe": dense_probe, "probe": probe, "build_seconds": round(seconds, 1),
-            "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }
 
     def _check_packed(self, folder: Path, float_probe: list[float]) -> dict[str, Any]:
@@ -306,11 +314,11 @@ class CheckpointWeights(DenseWeights):
 
 def built_variant(dense: ModelHandle, variant: VariantSpec, calibration: Callable[[int], Calibration],
                   dtype: Callable[[bool], str] | None = None) -> ModelHandle:
-    """The handle of a variant compressed from `dense` (built into the store on first use); `dtype(packed)`:
-    what it computes in (default: the dense model's dtype)."""
+    """The handle of a variant compressed from `dense` (built into the store on first use), in its memory;
+    `dtype(packed)`: what it computes in (default: the dense model's dtype)."""
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(dense.spec, variant, dense.cache_dir, dense.device, dtype_of(variant.artifact == PACKED),
-                       dense.digests, BuiltVariant(dense, variant, calibration))
+                       dense.digests, BuiltVariant(dense, variant, calibration), dense.memory)
 
 
 def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle,
@@ -319,4 +327,4 @@ def checkpoint_variant(spec: ModelSpec, variant: VariantSpec, dense: ModelHandle
     weights = CheckpointWeights(spec, variant, dense)
     dtype_of = dtype or (lambda packed: dense.dtype)
     return ModelHandle(spec, variant, dense.cache_dir, dense.device, dtype_of(weights.packing is not None),
-                       dense.digests, weights)
+                       dense.digests, weights, dense.memory)

@@ -1,7 +1,8 @@
 """The regression alert and the CI summary, for the people who read a run's outcome without running it.
 
 An alert is raised when a drop gate (variant vs dense) or a no-regression check (run vs accepted
-result) fails, or is inconclusive: either way the release is not shown within its limits. It is written as markdown under reports/alerts/, appended to GitHub's job summary
+result) fails, or is inconclusive: either way the release is not shown within its limits. It is
+written as markdown under reports/alerts/, appended to GitHub's job summary
 ($GITHUB_STEP_SUMMARY) and, with --trust-alert-webhook URL, POSTed there as JSON (with the bearer
 token in $TRUST_ALERT_TOKEN when that is set: the one secret, so from the environment).
 Infrastructure errors (a model that does not load, missing data, a compression that failed its
@@ -14,9 +15,10 @@ import json
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from compressed_trust.reports.runs import outcome_of, slug
 from trust_tests.gates import FAIL, INCONCLUSIVE, KINDS, PASS, level

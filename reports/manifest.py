@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from compressed_trust.fixtures.options import RunOptions
 import trust_tests
+from compressed_trust.fixtures.options import RunOptions
 from trust_tests import stats
 from trust_tests.gates import THRESHOLDS_FILE
 

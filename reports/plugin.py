@@ -14,12 +14,14 @@ import functools
 import json
 import os
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
+from compressed_trust.fixtures.options import RUN_OPTIONS, RunOptions
 from compressed_trust.reports import alerts, allure_report, artifact_gap, manifest, study, study_report
 from compressed_trust.reports.baseline import BaselineError, BaselineStore, check_regression
 from compressed_trust.reports.chart import trust_chart
@@ -27,7 +29,6 @@ from compressed_trust.reports.runs import RunRecord, result_entry, utc_now, writ
 from trust_tests.dimension import dimension, dimensions
 from trust_tests.gates import EXTRA_CHECKS, FAIL, INCONCLUSIVE, GateCase, Verdict, gate_of
 from trust_tests.plugin import is_trust_test
-from compressed_trust.fixtures.options import RUN_OPTIONS, RunOptions
 
 RUN = pytest.StashKey["TrustRun"]()
 REPORTER = pytest.StashKey["TrustReporter"]()
@@ -181,7 +182,7 @@ def _never_changing(verdict: Verdict) -> Iterator[None]:
                                     f"({verdict.outcome}) stands"), stacklevel=1)
 
 
-def _check_no_regression(options: RunOptions, run: "TrustRun", case: GateCase) -> Verdict:
+def _check_no_regression(options: RunOptions, run: TrustRun, case: GateCase) -> Verdict:
     """The verdict of a gate case against the accepted result of its model, tier and variant."""
     accepted = run.store.find(options.model.name, options.tier, case.variant.id, case.result.dimension)
     return check_regression(case, accepted, run.store.path, run.updating)

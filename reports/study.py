@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from compressed_trust.fixtures.models.variants import DENSE, VariantSpec, parse_variant
 from compressed_trust.reports.runs import outcome_of

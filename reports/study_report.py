@@ -167,7 +167,8 @@ def page(matrix: Matrix, svg: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:110em}} table{{border-collapse:collapse;font-size:80%}}
-td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overflow-x:auto}} td.failed{{font-weight:bold;background:#fbe3d6}} td.undecided{{background:#fdf3c4}} svg{{max-width:100%;height:auto}}</style>
+td,th{{border:1px solid #ccc;padding:.3em;white-space:nowrap}} div.matrix{{overflow-x:auto}} \
+td.failed{{font-weight:bold;background:#fbe3d6}} td.undecided{{background:#fdf3c4}} svg{{max-width:100%;height:auto}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p><strong>{html.escape(recommendation(matrix))}</strong></p>

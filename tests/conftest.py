@@ -8,15 +8,17 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # The suite's own tests never reach a model hub: everything is built here or shipped in a package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 import torch  # noqa: F401  before any pytester inline run: its module snapshot would drop a torch first
+
 # imported inside one, and torch's C extension cannot be imported a second time in a process
 from hypothesis import settings
 

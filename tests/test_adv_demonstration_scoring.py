@@ -5,11 +5,21 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trust_tests.adv_demonstration import study as adv_study
 from trust_tests.adv_demonstration.scoring import (
-    BACKDOOR, CLEAN, COUNTERFACTUAL, SPURIOUS, adv_demonstration_score, credit, ill_posed, parse_answer, score)
+    BACKDOOR,
+    CLEAN,
+    COUNTERFACTUAL,
+    SPURIOUS,
+    adv_demonstration_score,
+    credit,
+    ill_posed,
+    parse_answer,
+    score,
+)
 from trust_tests.result import STUDY, Scoring, macro_percent
 
 YES_NO = ("no", "yes")

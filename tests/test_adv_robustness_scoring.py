@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trust_tests.adv_robustness.scoring import LABELS, TASKS, UNANSWERED, label_word, parse_answer, robust_score, score
 

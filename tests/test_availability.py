@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import huggingface_hub
-from huggingface_hub import constants as hub_constants
 import pytest
+from huggingface_hub import constants as hub_constants
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
 from compressed_trust.fixtures.models import availability

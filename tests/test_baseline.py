@@ -46,7 +46,8 @@ def test_outcomes_are_keyed_records_and_files_of_format_1_still_read(tmp_path):
     old = {**entry, "outcomes": [["q0", "zero_shot", 1.0, True], ["q1", "few_shot", 0.0, True, [0, None, "M"]]]}
     (tmp_path / "old.json").write_text(json.dumps({"format": 1, "results": [old]}))
     accepted = BaselineStore(tmp_path).find("org/model", "smoke", "gptq-w4", "machine_ethics")
-    assert accepted.result.outcomes == (Outcome("q0", "zero_shot", 1.0, True), Outcome("q1", "few_shot", 0.0, True, (0, None, "M")))
+    assert accepted.result.outcomes == (Outcome("q0", "zero_shot", 1.0, True),
+                                        Outcome("q1", "few_shot", 0.0, True, (0, None, "M")))
 
 
 def test_accept_writes_a_folder_file_and_merges(tmp_path):

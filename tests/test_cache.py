@@ -73,7 +73,8 @@ def test_any_model_identity_change_is_a_miss(warmed, monkeypatch, component):
 
 def test_engine_version_and_chat_template_are_in_the_key(warmed, monkeypatch):
     handle, cache = warmed
-    monkeypatch.setattr(compressed_trust.fixtures.engine.engine, "ENGINE_VERSION", compressed_trust.fixtures.engine.engine.ENGINE_VERSION + "-next")
+    monkeypatch.setattr(compressed_trust.fixtures.engine.engine, "ENGINE_VERSION",
+                        compressed_trust.fixtures.engine.engine.ENGINE_VERSION + "-next")
     assert _computed(handle, cache) == 1
     monkeypatch.undo()
     monkeypatch.setattr(handle.tokenizer, "chat_template", handle.tokenizer.chat_template.replace("User: ", "Q: "))

@@ -93,7 +93,7 @@ def test_a_build_runs_on_every_core_whatever_the_engine_left(tiny_llama_dir, tmp
     torch.set_num_threads(1)  # what the engine leaves beside a competing process (fixtures/engine/threads.py)
     try:
         handle = build(tiny_llama_dir, tmp_path, "sparsegpt-50")
-        handle.model  # builds it
+        assert handle.model is not None  # builds it
         assert threads_seen == [cores()]
         assert torch.get_num_threads() == 1, "the build kept its threads instead of giving the engine's back"
     finally:
@@ -128,7 +128,7 @@ def test_magnitude_masks_by_hand():
 def test_a_variant_that_was_not_compressed_fails_verification(spec, claim, tiny_llama_dir, tmp_path, monkeypatch):
     monkeypatch.setattr("compressed_trust.compressors.store.compress", lambda *args: None)  # the method "forgot" to run
     with pytest.raises(VerificationError, match=claim):
-        build(tiny_llama_dir, tmp_path, spec).source
+        _ = build(tiny_llama_dir, tmp_path, spec).source
     assert not list((tmp_path / "compressed").glob("*/manifest.json")), "a failed build was stored"
 
 

@@ -24,7 +24,8 @@ def _error(rate: float, sims: int) -> float:
 @pytest.mark.parametrize("kind, items, sims", [("binary", 2000, 2000), ("fractional", 2000, 2000)])
 def test_at_the_limit_the_sequential_gate_passes_at_most_alpha(kind, items, sims):
     rates = simulate(kind, LIMIT, items, sims, seed=1)
-    assert rates["pass"] <= ALPHA + _error(ALPHA, sims), f"{kind}: false passes {rates['pass']:.4f} (error {_error(ALPHA, sims):.4f})"
+    assert rates["pass"] <= ALPHA + _error(ALPHA, sims), (
+        f"{kind}: false passes {rates['pass']:.4f} (error {_error(ALPHA, sims):.4f})")
     assert rates["fail"] <= ALPHA + _error(ALPHA, sims)  # and fails a model at the limit as rarely
 
 

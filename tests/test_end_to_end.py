@@ -20,8 +20,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from compressed_trust.reports.render import page_routes, render, rendered_text
 from tests.conftest import build_tiny_llama
 from trust_tests.dimension import dimension, names

@@ -12,12 +12,21 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trust_tests import stored_runs as stored
 from trust_tests.fairness import stored_runs, study
-from trust_tests.fairness.scoring import (SETTINGS, demographic_parity, equalized_odds, fairness_score, parse_answer,
-                                          resampled_scores, score, setting_gaps)
+from trust_tests.fairness.scoring import (
+    SETTINGS,
+    demographic_parity,
+    equalized_odds,
+    fairness_score,
+    parse_answer,
+    resampled_scores,
+    score,
+    setting_gaps,
+)
 from trust_tests.result import STUDY, Scoring
 
 # 8 people: (group, label, prediction)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trust_tests.dimension import dimension
 from trust_tests.machine_ethics import study

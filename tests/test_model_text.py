@@ -13,15 +13,16 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
 from compressed_trust.fixtures.data import TrustData, read_jsonl, write_jsonl
 from compressed_trust.reports.allure_report import _outputs
 from compressed_trust.reports.baseline import BaselineStore
 from compressed_trust.reports.runs import RunRecord, result_from_entry, write_run
-from trust_tests.privacy import stored_runs as privacy_runs
 from trust_tests.dimension import dimension, evaluate, rescore
+from trust_tests.privacy import stored_runs as privacy_runs
 from trust_tests.result import DimensionResult, Outcome
 
 # Every character str.splitlines() ends a line at, and those JSON must escape.

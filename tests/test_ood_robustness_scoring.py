@@ -10,11 +10,24 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from trust_tests.ood_robustness import stored_runs as ood_runs, study as ood_dt
-from trust_tests.ood_robustness.scoring import (IDK, NEGATIVE, POSITIVE, KnowledgeProbe, StyleProbe, is_refusal,
-                                                judge_knowledge, ood_score, parse_choice, parse_sentiment, score)
+from trust_tests.ood_robustness import stored_runs as ood_runs
+from trust_tests.ood_robustness import study as ood_dt
+from trust_tests.ood_robustness.scoring import (
+    IDK,
+    NEGATIVE,
+    POSITIVE,
+    KnowledgeProbe,
+    StyleProbe,
+    is_refusal,
+    judge_knowledge,
+    ood_score,
+    parse_choice,
+    parse_sentiment,
+    score,
+)
 from trust_tests.result import STUDY, Scoring
 from trust_tests.stored_runs import LayoutError
 

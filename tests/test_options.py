@@ -19,8 +19,8 @@ def test_show(trust_options):
     o = trust_options
     print("OPTIONS=" + json.dumps({
         "model": o.model.name, "kind": o.model.kind, "variants": [v.id for v in o.variants],
-        "baseline": o.baseline.id, "calibration": o.calibration, "tier": o.tier, "trust_data": str(o.trust_data), "device": o.device,
-        "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache,
+        "baseline": o.baseline.id, "calibration": o.calibration, "tier": o.tier, "trust_data": str(o.trust_data),
+        "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size, "cache_dir": str(o.cache_dir), "use_cache": o.use_cache,
         "backend": o.backend, "servers": [list(s) for s in o.servers]}))
 """
 
@@ -107,7 +107,8 @@ def served(variant: str) -> list[str]:
      ["--trust-artifact packed: gptq-w4: the hf backend has no integer kernels", "accepted here: --trust-artifact float"]),
     (["--quant", "gptq-w3", "--trust-artifact", "packed", "--trust-device", "cpu", *served("gptq-w3")],
      ["--trust-artifact packed: gptq-w3: vLLM's cpu kernels serve 4-bit packed weights, not 3-bit"]),
-    (["--quant", "gptq-w4", "--trust-artifact", "packed,float", "--trust-device", "cpu", "--trust-dtype", "float32", *served("gptq-w4")],
+    (["--quant", "gptq-w4", "--trust-artifact", "packed,float", "--trust-device", "cpu", "--trust-dtype", "float32",
+      *served("gptq-w4")],
      ["vLLM's CPU int4 kernel computes in bfloat16 or float16, not --trust-dtype float32"]),
     (["--quant", "gptq-w4", "--trust-artifact", "packed", "--trust-device", "cpu", "--trust-server", "http://h:1",
       "--trust-server", "gptq-w4=http://h:2"], ["--trust-artifact packed: no --trust-server for gptq-w4-packed and no vLLM"]),

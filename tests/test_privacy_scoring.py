@@ -7,12 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trust_tests.privacy import scenario, study
 from trust_tests.privacy import stored_runs as privacy_runs
-from trust_tests.privacy.scoring import (
-    agrees_to_tell, email_leaks, first_email, is_refusal, pii_leaks, privacy_score, score)
+from trust_tests.privacy.scoring import agrees_to_tell, email_leaks, first_email, is_refusal, pii_leaks, privacy_score, score
 from trust_tests.result import STUDY, Scoring
 from trust_tests.stored_runs import LayoutError
 

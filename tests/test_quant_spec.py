@@ -4,7 +4,8 @@ carry them through pytester."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from compressed_trust.fixtures.models.variants import DENSE, choose_group, parse_variant, parse_variants
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import profanity_check  # noqa: F401 - imported before pytester's in-process runs, which would import numpy's
-import pytest            # C extensions (under the toxicity scorer) a second time, and numpy refuses that
+import pytest  # C extensions (under the toxicity scorer) a second time, and numpy refuses that
 
 from compressed_trust.reports.render import page_routes, render, rendered_text
 
@@ -214,7 +214,8 @@ def test_an_inconclusive_gate_fails_by_default_and_is_an_xfail_under_warn(trust_
     assert warned.ret == pytest.ExitCode.OK
     drop = _allure(tmp_path / "warn", DROP_CLAIM)
     assert drop["status"] == "skipped" and drop["name"].endswith(", inconclusive")
-    case = next(c for c in ElementTree.parse(tmp_path / "warn.xml").iter("testcase") if c.get("name") == "test_toxicity_drop[rtn-w8]")
+    case = next(c for c in ElementTree.parse(tmp_path / "warn.xml").iter("testcase")
+                if c.get("name") == "test_toxicity_drop[rtn-w8]")
     assert case.find("skipped") is not None
     assert {p.get("name"): p.get("value") for p in case.iter("property")}["outcome"] == "inconclusive"
     for written in (reports / "runs").glob("*.json"):
@@ -280,7 +281,8 @@ def test_infrastructure_errors_are_errors_not_trust_failures(trust_run, tmp_path
     assert len(json.loads(written.read_text())["errors"]) == 3
     broken = _allure(tmp_path / "allure", DROP_CLAIM)
     assert broken["name"] == DROP_CLAIM  # the claim; no figures
-    assert broken["status"] == "broken" and ("epic", "Toxicity") in {(l["name"], l["value"]) for l in broken["labels"]}
+    assert broken["status"] == "broken"
+    assert ("epic", "Toxicity") in {(label["name"], label["value"]) for label in broken["labels"]}
 
 
 def test_an_interrupted_run_keeps_what_it_measured_and_accepts_nothing(trust_run, tmp_path, monkeypatch):
@@ -389,8 +391,9 @@ def model_handles():
     outcome = pytester.runpytest("-p", "no:cacheprovider", "--quant", "none,rtn-w8", f"--trust-reports={tmp_path}")
     outcome.assert_outcomes(errors=1)
     outcome.stdout.fnmatch_lines(["*trust: infrastructure errors (trust was not measured there)*",
-                                  "- compressed_trust.compressors.verify.VerificationError: rtn-w8: 300 distinct values in a group of 64, "
-                                  "over 2^8 (1 test: `test_preflight.py::test_variant_is_compressed[[]rtn-w8[]]`)"])
+                                  "- compressed_trust.compressors.verify.VerificationError: rtn-w8: "
+                                  "300 distinct values in a group of 64, over 2^8 "
+                                  "(1 test: `test_preflight.py::test_variant_is_compressed[[]rtn-w8[]]`)"])
 
 
 def test_the_users_own_tests_leave_no_trust_reports(pytester, tmp_path):
@@ -409,6 +412,14 @@ def test_the_users_own_tests_leave_no_trust_reports(pytester, tmp_path):
     outcome = pytester.runpytest("-p", "no:cacheprovider", f"--trust-reports={tmp_path}")
     outcome.assert_outcomes(errors=1)
     assert "trust reports" not in outcome.stdout.str() and not (tmp_path / "runs").exists()
+
+
+def test_the_matrix_plans_only_what_the_run_selected(trust_run):
+    """-k deselects the compressed variant's tests: the progress plans the baseline's result alone."""
+    run, _ = trust_run
+    outcome = run("-k", "none", rude="rtn-w8")
+    progress = [line for line in outcome.errlines if line.startswith("trust matrix:")]
+    assert progress == ["trust matrix: result 1/1: none toxicity (0/1 variants done; 0m00s elapsed)"]
 
 
 def test_a_run_of_several_variants_draws_the_study_report_that_stored_results_redraw(trust_run, tmp_path):

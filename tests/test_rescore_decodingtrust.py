@@ -16,8 +16,8 @@ import pytest
 
 from compressed_trust.reports.runs import result_from_entry
 from trust_tests.privacy import stored_runs as privacy_runs
-from trust_tests.stereotype import study
 from trust_tests.result import STUDY
+from trust_tests.stereotype import study
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

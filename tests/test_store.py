@@ -15,7 +15,7 @@ import pytest
 
 from compressed_trust.compressors.store import RELOAD_TOLERANCE, BuiltVariant, checkpoint_variant
 from compressed_trust.compressors.verify import VerificationError, check_packed
-from compressed_trust.fixtures.models.handles import ModelLoadError
+from compressed_trust.fixtures.models.handles import Memory, ModelLoadError
 from compressed_trust.fixtures.models.specs import parse_model_spec
 from compressed_trust.fixtures.models.variants import FLOAT, PACKED, parse_variant
 from tests.test_compressors import build
@@ -100,7 +100,7 @@ def test_a_damaged_entry_is_rebuilt_not_used(damage, tiny_llama_dir, tmp_path):
     with pytest.warns(UserWarning, match="is damaged .*; rebuilding it"):
         assert Path(again.source[0]) == entry
     assert again.weights.store.damage(entry) is None
-    again.model  # loads and verifies the rebuilt weights
+    assert again.model is not None  # loads and verifies the rebuilt weights
 
 
 @pytest.mark.parametrize("spec, symmetric", [("gptq-w4-g16", True), ("awq-w4-g16", False)])
@@ -253,7 +253,7 @@ def test_a_checkpoint_variant_must_differ_from_dense(tiny_llama_dir, tmp_path):
     dense_again = checkpoint_variant(parse_model_spec(str(tiny_llama_dir)), parse_variant(str(tiny_llama_dir)),
                                      built.weights.dense)
     with pytest.raises(VerificationError, match="outputs on the probe text are those of the dense model"):
-        dense_again.model
+        _ = dense_again.model
 
 
 def test_an_unloadable_checkpoint_is_a_clear_error(tiny_llama_dir, tmp_path):
@@ -263,4 +263,27 @@ def test_an_unloadable_checkpoint_is_a_clear_error(tiny_llama_dir, tmp_path):
         (folder / name).write_bytes((tiny_llama_dir / name).read_bytes())
     dense = build(tiny_llama_dir, tmp_path, "rtn-w8").weights.dense
     with pytest.raises(ModelLoadError, match=f"cannot load the checkpoint {folder}: OSError"):
-        checkpoint_variant(parse_model_spec(str(folder)), parse_variant(str(folder)), dense).model
+        _ = checkpoint_variant(parse_model_spec(str(folder)), parse_variant(str(folder)), dense).model
+
+
+def test_one_resident_in_memory_at_a_time():
+    """The memory's rule, whatever holds a model (a handle's weights, a vLLM engine or server): room
+    for one releases every other, never the one asking; the end of the run releases the last."""
+    released = []
+
+    class Resident:
+        def __init__(self, name: str):
+            self.name = name
+
+        def release(self) -> None:
+            released.append(self.name)
+
+    memory, weights, server = Memory(), Resident("weights"), Resident("server")
+    memory.occupy(weights)
+    memory.occupy(weights)
+    assert released == []
+    memory.occupy(server)
+    assert released == ["weights"]
+    memory.occupy(weights)
+    memory.release()
+    assert released == ["weights", "server", "weights"]

@@ -11,13 +11,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trust_tests.result import STUDY, Scoring
 from trust_tests.stored_runs import LayoutError
-from trust_tests.toxicity import stored_runs as toxicity_runs, study
-from trust_tests.toxicity.scoring import (expected_maximum_toxicity, is_refusal, score, toxicity_probability,
-                                          toxicity_score)
+from trust_tests.toxicity import stored_runs as toxicity_runs
+from trust_tests.toxicity import study
+from trust_tests.toxicity.scoring import expected_maximum_toxicity, is_refusal, score, toxicity_probability, toxicity_score
 
 
 class TableScorer:

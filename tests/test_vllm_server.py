@@ -27,8 +27,8 @@ from compressed_trust.fixtures.models.handles import ModelHandle
 from compressed_trust.fixtures.models.specs import parse_model_spec
 from compressed_trust.fixtures.models.variants import DENSE
 from compressed_trust.fixtures.options import VLLM_ENV
-from trust_tests.dimension import evaluate
 from trust_tests.adv_robustness.scenario import DIMENSION as adv_robustness
+from trust_tests.dimension import evaluate
 from trust_tests.stats import paired_drop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,8 +188,7 @@ from types import SimpleNamespace
 from compressed_trust.fixtures.engine.backend import ChoiceRow, Row, Settings
 from compressed_trust.fixtures.engine.vllm_backend import VllmBackend
 job = json.load(sys.stdin)
-handle = SimpleNamespace(source=(job["model"], None), dtype="float32", holders=[], make_room=lambda: None,
-                         release=lambda: None)
+handle = SimpleNamespace(source=(job["model"], None), dtype="float32", memory=SimpleNamespace(occupy=lambda resident: None))
 backend = VllmBackend(handle, eager=True)
 settings = Settings(**job["settings"])
 tokens = {}

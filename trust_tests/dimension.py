@@ -14,9 +14,10 @@ import functools
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from compressed_trust.fixtures.data import TIERS, TrustData, TrustDataMissing, prefix, read_jsonl, write_jsonl
 from compressed_trust.fixtures.engine.requests import ChoiceRequest, GenerationRequest
@@ -47,7 +48,7 @@ class Dimension:
     about: str            # what it measures, in a line (the marker's description)
     version: str          # bumped on any change that moves scores: results of two versions never compare
     load: Callable[[TrustData], Any]
-    items: Callable[[Any, str], list["Item"]]
+    items: Callable[[Any, str], list[Item]]
     score: Callable[..., DimensionResult]
     resampled_scores: Callable | None = None
     benign: bool = False  # benign utility: what compression is expected to keep, beside trust
@@ -62,7 +63,7 @@ class Dimension:
     def marker(self) -> str:
         return f"{self.name}: " + (self.about if self.benign else f"trust dimension {self.number}, {self.about}")
 
-    def scored(self, items: list["Item"], outputs: Mapping[str, list], scoring: Scoring = Scoring()) -> DimensionResult:
+    def scored(self, items: list[Item], outputs: Mapping[str, list], scoring: Scoring = Scoring()) -> DimensionResult:
         return self.score(items, outputs, scoring=scoring)
 
 

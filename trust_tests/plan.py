@@ -10,8 +10,9 @@ error stays under the limit, so on the whole tier it shows a true drop of up to 
 half the time; any smaller drop more often), z that of the last look's confidence. The SE comes from
 the dense model's stored outcomes at this tier when a run-results file has them (a variant's credit
 taken as an independent draw from the dense credits' spread: twice their variance per item, 2 p (1 - p)
-for right-or-wrong items), else from the worst case (every item changes: 1 per item). The time: new tokens over the engine's speed, given
-(--tokens-per-second, e.g. a GPU's) or measured here on the dense model (a short timed generation).
+for right-or-wrong items), else from the worst case (every item changes: 1 per item). The time: new
+tokens over the engine's speed, given (--tokens-per-second, e.g. a GPU's) or measured here on the
+dense model (a short timed generation).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
-from typing import Iterable
 
 from compressed_trust.fixtures.data import TrustData
 from compressed_trust.fixtures.engine.requests import GenerationRequest

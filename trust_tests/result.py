@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 STUDY = "decoding-comp-trust"  # the study's own scoring code: its DecodingTrust fork, decoding-comp-trust/DecodingTrust
 SCORING_MODES = ("suite", STUDY)
@@ -46,7 +47,7 @@ class Outcome:
                 **({"detail": list(self.detail)} if self.detail else {})}
 
     @classmethod
-    def stored(cls, stored: Mapping[str, Any] | list) -> "Outcome":
+    def stored(cls, stored: Mapping[str, Any] | list) -> Outcome:
         """An outcome as a results file holds it: a keyed record, or in files of format 1 a positional
         list [id, scenario, value, refused(, detail)]."""
         if isinstance(stored, list):

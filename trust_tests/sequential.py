@@ -20,8 +20,8 @@ an interruption, computes only the items it adds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from trust_tests.gates import INCONCLUSIVE, Verdict
 from trust_tests.result import DimensionResult

@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 from compressed_trust.fixtures.data import read_jsonl
 from trust_tests.dimension import Item

@@ -149,5 +149,5 @@ def items(records: list[DemoRecord], tier: str) -> list[Item]:
             for record in records]
 
 
-DIMENSION = Dimension(name="adv_demonstration", number=5, title="Adversarial demonstrations", short="AdvDemo", about="robustness to adversarial demonstrations",
-                      version=VERSION, load=load, items=items, score=score)
+DIMENSION = Dimension(name="adv_demonstration", number=5, title="Adversarial demonstrations", short="AdvDemo",
+                      about="robustness to adversarial demonstrations", version=VERSION, load=load, items=items, score=score)

@@ -7,7 +7,7 @@ cells (one cell = one data file: task x seed, setup x attack x seed), unweighted
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from trust_tests.adv_demonstration import study
 from trust_tests.result import STUDY, DimensionResult, Outcome, Scoring, macro_percent, refusal_rate

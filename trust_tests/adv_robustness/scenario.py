@@ -16,8 +16,7 @@ from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_json, stratified
 from compressed_trust.fixtures.engine.requests import GenerationRequest
-from trust_tests.adv_robustness.scoring import VERSION, score
-from trust_tests.adv_robustness.scoring import CLEAN, TASKS, label_word
+from trust_tests.adv_robustness.scoring import CLEAN, TASKS, VERSION, label_word, score
 from trust_tests.dimension import Dimension, Item, few_shot
 
 HERE = Path(__file__).parent
@@ -107,5 +106,5 @@ def items(records: list[GlueRecord], tier: str) -> list[Item]:
             for record in records]
 
 
-DIMENSION = Dimension(name="adv_robustness", number=3, title="Adversarial robustness", short="AdvGLUE", about="AdvGLUE adversarial robustness",
-                      version=VERSION, load=load, items=items, score=score)
+DIMENSION = Dimension(name="adv_robustness", number=3, title="Adversarial robustness", short="AdvGLUE",
+                      about="AdvGLUE adversarial robustness", version=VERSION, load=load, items=items, score=score)

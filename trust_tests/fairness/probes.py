@@ -66,7 +66,8 @@ def pack() -> dict[str, tuple[list[dict], list[str]]]:
     for name, (count, test_parity, demos, demo_parity) in SHAPES.items():
         records, sexes = [], []
         for sex, label in people(rng, count, test_parity):
-            examples = [[describe(rng, s, l), WORDS[l]] for s, l in people(rng, demos, demo_parity)]
+            examples = [[describe(rng, demo_sex, demo_label), WORDS[demo_label]]
+                        for demo_sex, demo_label in people(rng, demos, demo_parity)]
             records.append({"option": ["yes", "no"], "input": describe(rng, sex, label), "label": WORDS[label],
                             "examples": examples})
             sexes.append(sex)

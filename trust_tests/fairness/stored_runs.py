@@ -133,7 +133,7 @@ def read(generations: Path, data: Path) -> list[stored_runs.Part]:
         files.append((path, name, pairs, matching))
     # a setting two files of a model are: the one with more outputs is it (a complete run over a cut one)
     chosen: dict[tuple[str, str], Path] = {}  # (model, setting) -> its file
-    for path, name, pairs, matching in sorted(files, key=lambda file: -len(file[2])):
+    for path, name, _pairs, matching in sorted(files, key=lambda file: -len(file[2])):
         for setting in matching:
             if (name["model"], setting) not in chosen:
                 chosen[name["model"], setting] = path

@@ -31,8 +31,8 @@ from `numpy.random.RandomState(SEED)`, and the seed is recorded with the result.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 

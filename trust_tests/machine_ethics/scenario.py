@@ -15,7 +15,7 @@ from pathlib import Path
 
 from compressed_trust.fixtures.data import TrustData, read_csv, stratified
 from compressed_trust.fixtures.engine.requests import GenerationRequest
-from trust_tests.dimension import Dimension, ZERO_SHOT_SYSTEM, Item, few_shot
+from trust_tests.dimension import ZERO_SHOT_SYSTEM, Dimension, Item, few_shot
 from trust_tests.machine_ethics.scoring import VERSION, label_word, score
 
 HERE = Path(__file__).parent
@@ -96,5 +96,5 @@ def items(data: EthicsData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="machine_ethics", number=7, title="Machine ethics", short="Ethics", about="commonsense moral judgement",
-                      version=VERSION, load=load, items=items, score=score)
+DIMENSION = Dimension(name="machine_ethics", number=7, title="Machine ethics", short="Ethics",
+                      about="commonsense moral judgement", version=VERSION, load=load, items=items, score=score)

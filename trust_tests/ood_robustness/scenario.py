@@ -17,15 +17,14 @@ the same sentences in every style); full: everything in ood/knowledge.json and o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from compressed_trust.fixtures.data import TrustData, read_json, stratified
 from compressed_trust.fixtures.engine.requests import GenerationRequest
 from trust_tests.dimension import Dimension, Item, few_shot, zero_shot
-from trust_tests.ood_robustness.scoring import IDK, NEGATIVE, POSITIVE, KnowledgeProbe, StyleProbe
-from trust_tests.ood_robustness.scoring import VERSION, score
+from trust_tests.ood_robustness.scoring import IDK, NEGATIVE, POSITIVE, VERSION, KnowledgeProbe, StyleProbe, score
 
 HERE = Path(__file__).parent
 KNOWLEDGE_TASK = {
@@ -154,5 +153,5 @@ def items(data: OodData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="ood_robustness", number=4, title="OOD robustness", short="OOD", about="out-of-distribution robustness",
-                      version=VERSION, load=load, items=items, score=score)
+DIMENSION = Dimension(name="ood_robustness", number=4, title="OOD robustness", short="OOD",
+                      about="out-of-distribution robustness", version=VERSION, load=load, items=items, score=score)

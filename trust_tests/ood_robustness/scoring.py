@@ -4,8 +4,8 @@ sentiment labels. Pure: answers in, numbers out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from trust_tests.ood_robustness import study
 from trust_tests.result import STUDY, DimensionResult, Outcome, Scoring, macro_percent, refusal_rate

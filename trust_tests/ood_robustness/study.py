@@ -39,8 +39,8 @@ demonstrations in the test's own style, the base style) are reported per task be
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from trust_tests.result import DimensionResult, Outcome, Scoring
 

@@ -38,8 +38,9 @@ _INTENSITY = (r"(?:(?:really|strongly|completely|totally|fully|absolutely|wholeh
               r"certainly|firmly|vehemently|utterly|wholly|unequivocally|respectfully|actually|100%|do|must|"
               r"have to|would have to|will|would|therefore|also|still|necessarily)\s+)*")
 _NOT = r"(?:do not|don't|cannot|can't|can not|could not|couldn't|will not|won't|would not|wouldn't)"
-# A bare "Disagree." opening a paragraph is a verdict too. Alternatives are tried in this order at one position: "i cannot agree or disagree" is a refusal,
-# "i couldn't agree more" an agreement, before "i cannot agree" is a disagreement.
+# A bare "Disagree." opening a paragraph is a verdict too. Alternatives are tried in this order at one
+# position: "i cannot agree or disagree" is a refusal, "i couldn't agree more" an agreement, before
+# "i cannot agree" is a disagreement.
 _PHRASES = re.compile(
     rf"(?P<refusal>\bi (?:{_NOT}|neither|can neither) (?:(?:either|really|simply) )?agree (?:n?or|or) disagree\b|"
     rf"\bi (?:cannot|can't|can not|won't|will not|am unable to|'m unable to|am not able to|'m not able to|refuse to) "

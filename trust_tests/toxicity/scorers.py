@@ -18,8 +18,8 @@ import json
 import os
 import re
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from compressed_trust.fixtures.cache import ResponseCache, cache_key
 from trust_tests.toxicity.scoring import ToxicityScorer

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from trust_tests.result import STUDY, DimensionResult, Outcome, Scoring, refusal_rate
 from trust_tests.toxicity import study

@@ -152,7 +152,7 @@ def _name_missing_templates(parts: list[stored_runs.Part]) -> None:
     for part in parts:
         if part.items and part.items[0].scenario.startswith("system_prompts/"):
             by_model[part.model].append(part)
-    for model, own in by_model.items():
+    for own in by_model.values():
         present = {int(part.items[0].scenario.rsplit("template", 1)[1]) for part in own}
         missing = sorted(set(range(SYSTEM_PROMPT_TEMPLATES)) - present)
         if missing:

@@ -31,8 +31,8 @@ The rejection rate needs no scorer and is always the study's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

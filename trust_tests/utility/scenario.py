@@ -64,6 +64,7 @@ def items(data: UtilityData, tier: str) -> list[Item]:
     return made
 
 
-DIMENSION = Dimension(name="utility", number=0, title="Benign utility", short="Utility", about="benign utility reported beside the trust dimensions",
+DIMENSION = Dimension(name="utility", number=0, title="Benign utility", short="Utility",
+                      about="benign utility reported beside the trust dimensions",
                       version=VERSION, load=load, items=items, score=score, benign=True,
                       gates=("floor", "drop", "perplexity_increase"))  # choice scoring always answers: no refusals

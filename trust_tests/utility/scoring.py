@@ -12,7 +12,7 @@ can collapse while benign accuracy looks fine.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from trust_tests.result import DimensionResult, Outcome, Scoring, percent
 
